@@ -1,0 +1,73 @@
+"""The incident aggregate's state: a value folded from its events, never edited in place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.lifecycle import OPEN_STATUSES, Status
+from domain.severity import Severity
+from domain.sla import STOPPED, SlaClocks
+
+
+@dataclass(frozen=True, order=True)
+class IncidentRef:
+    """An incident's identity: its number is unique within one Slack workspace."""
+
+    workspace_id: str
+    number: int
+
+    def __str__(self) -> str:
+        return f"INC-{self.number}"
+
+
+@dataclass(frozen=True)
+class SlackSource:
+    """The Slack message a command came from, kept on its events for the audit trail."""
+
+    channel_id: str
+    ts: str | None = None
+
+
+@dataclass(frozen=True)
+class Undeclared:
+    """The state of an incident number that has been allocated but not yet declared."""
+
+    ref: IncidentRef
+
+
+@dataclass(frozen=True)
+class Incident:
+    ref: IncidentRef
+    title: str
+    description: str
+    severity: Severity
+    status: Status
+    reporter: str
+    commander: str | None
+    service: str | None
+    channel_id: str
+    thread_ts: str | None
+    declared_at: datetime
+    acknowledged_at: datetime | None = None
+    identified_at: datetime | None = None
+    mitigated_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    reopened_at: datetime | None = None
+    last_update_at: datetime | None = None
+    resolution_summary: str | None = None
+    clocks: SlaClocks = STOPPED
+    version: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def opened_at(self) -> datetime:
+        """When the current stretch of work began: declaration, or the latest reopening."""
+        return self.reopened_at or self.declared_at
+
+
+IncidentState = Undeclared | Incident
