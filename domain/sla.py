@@ -121,9 +121,7 @@ def recompute_clocks(
     )
 
 
-def after_breach(
-    policy: SlaPolicy, severity: Severity, clocks: SlaClocks, kind: ClockKind, now: datetime
-) -> SlaClocks:
+def after_breach(policy: SlaPolicy, severity: Severity, clocks: SlaClocks, kind: ClockKind, now: datetime) -> SlaClocks:
     """Ack and update reminders repeat every window; the resolve target is noticed once."""
     if kind is ClockKind.RESOLVE:
         return clocks.with_due(kind, None)

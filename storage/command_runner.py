@@ -1,0 +1,161 @@
+"""Runs one command as one transaction: lock, decide, append, project, outbox, idempotency key.
+
+Either all of it commits or none of it does; a refused command (DomainError) leaves no trace,
+not even its idempotency key, so the same request can be retried once the refusal no longer holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.commands import Declare, IncidentCommand
+from domain.decide import decide
+from domain.errors import DomainError, UnknownIncident
+from domain.events import Event
+from domain.evolve import replay
+from domain.incident import Incident, IncidentRef, IncidentState, Undeclared
+from domain.sla import DEFAULT_POLICY, SlaPolicy
+from storage.event_store import RecordedEvent
+from storage.outbox import OutboxMessage
+from storage.unit_of_work import UnitOfWork
+
+
+class ThreadAlreadyIncident(DomainError):
+    """A declaration in a thread that is already an incident's home."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one accepted command did, as committed."""
+
+    incident_id: int
+    before: IncidentState
+    after: Incident
+    events: tuple[RecordedEvent, ...]
+    card_ts: str | None
+    home_ts: str | None
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """The request's idempotency key was already processed: nothing was applied this time."""
+
+    key: str
+
+
+Effects = Callable[[Change], Sequence[OutboxMessage]]
+
+
+def no_effects(_change: Change) -> Sequence[OutboxMessage]:
+    return ()
+
+
+class CommandRunner:
+    def __init__(self, engine: AsyncEngine, policy: SlaPolicy = DEFAULT_POLICY) -> None:
+        self._engine = engine
+        self.policy = policy
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self._engine)
+
+    async def declare(
+        self,
+        workspace_id: str,
+        command: Declare,
+        *,
+        now: datetime,
+        idempotency_key: str | None = None,
+        effects: Effects = no_effects,
+    ) -> Change | Duplicate:
+        try:
+            async with self.unit_of_work() as uow:
+                if idempotency_key and not await uow.requests.claim(idempotency_key, now):
+                    return Duplicate(idempotency_key)
+                if command.thread_ts is not None:
+                    await self._refuse_if_thread_taken(uow, workspace_id, command.channel_id, command.thread_ts)
+                state = Undeclared(IncidentRef(workspace_id, await uow.counters.next_number(workspace_id)))
+                events = decide(state, command, now, self.policy)
+                after = _fold(state, events)
+                incident_id = await uow.incidents.insert(after, now)
+                change = Change(incident_id, state, after, (), card_ts=None, home_ts=command.thread_ts)
+                return await self._record(uow, change, events, now, idempotency_key=idempotency_key, effects=effects)
+        except IntegrityError as error:
+            # Two declarations raced in one thread; the loser learns which incident won.
+            if "uq_incidents_home_thread" not in str(error.orig) or command.thread_ts is None:
+                raise
+            async with self.unit_of_work() as uow:
+                await self._refuse_if_thread_taken(uow, workspace_id, command.channel_id, command.thread_ts)
+            raise
+
+    async def execute(
+        self,
+        ref: IncidentRef,
+        command: IncidentCommand,
+        *,
+        now: datetime,
+        idempotency_key: str | None = None,
+        effects: Effects = no_effects,
+    ) -> Change | Duplicate:
+        async with self.unit_of_work() as uow:
+            if idempotency_key and not await uow.requests.claim(idempotency_key, now):
+                return Duplicate(idempotency_key)
+            stored = await uow.incidents.lock(ref)
+            if stored is None:
+                raise UnknownIncident(f"{ref} does not exist.")
+            events = decide(stored.incident, command, now, self.policy)
+            after = _fold(stored.incident, events)
+            await uow.incidents.save(stored.id, after, expected_version=stored.incident.version, now=now)
+            change = Change(stored.id, stored.incident, after, (), card_ts=stored.card_ts, home_ts=stored.home_ts)
+            return await self._record(uow, change, events, now, idempotency_key=idempotency_key, effects=effects)
+
+    async def record(
+        self,
+        messages: Sequence[OutboxMessage],
+        *,
+        now: datetime,
+        idempotency_key: str | None = None,
+        incident_id: int | None = None,
+    ) -> bool:
+        """Queue messages that change no incident (a refusal's reply, a list), at most once per key."""
+        async with self.unit_of_work() as uow:
+            if idempotency_key and not await uow.requests.claim(idempotency_key, now):
+                return False
+            await uow.outbox.add(messages, incident_id, now)
+            return True
+
+    @staticmethod
+    async def _refuse_if_thread_taken(uow: UnitOfWork, workspace_id: str, channel_id: str, thread_ts: str) -> None:
+        existing = await uow.incidents.by_thread(workspace_id, channel_id, thread_ts)
+        if existing is not None:
+            raise ThreadAlreadyIncident(
+                f"This thread is already {existing.incident.ref}; use its commands here instead of declaring again."
+            )
+
+    @staticmethod
+    async def _record(
+        uow: UnitOfWork,
+        change: Change,
+        events: Sequence[Event],
+        now: datetime,
+        *,
+        idempotency_key: str | None,
+        effects: Effects,
+    ) -> Change:
+        after_seq = change.before.version if isinstance(change.before, Incident) else 0
+        recorded = await uow.events.append(change.incident_id, after_seq, events)
+        change = replace(change, events=tuple(recorded))
+        await uow.outbox.add(effects(change), change.incident_id, now)
+        if idempotency_key:
+            await uow.requests.attach(idempotency_key, change.incident_id)
+        return change
+
+
+def _fold(state: IncidentState, events: Sequence[Event]) -> Incident:
+    after = replay(state, events)
+    assert isinstance(after, Incident), "an accepted command always leaves a declared incident"
+    return after

@@ -1,0 +1,78 @@
+"""Which database to use, and an engine that behaves the same way on Postgres and SQLite."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SQLITE_PATH = "firebreak.db"
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str
+    embedded: bool
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.url.startswith("postgresql")
+
+
+def database_config(database_url: str | None, sqlite_path: str = DEFAULT_SQLITE_PATH) -> DatabaseConfig:
+    """Map ``DATABASE_URL`` to an async SQLAlchemy URL; unset means the embedded SQLite file.
+
+    Hosting platforms hand out ``postgres://`` and ``postgresql://`` URLs; both mean asyncpg here.
+    """
+    if not database_url:
+        return DatabaseConfig(f"sqlite+aiosqlite:///{Path(sqlite_path).resolve()}", embedded=True)
+    for prefix in ("postgres://", "postgresql://"):
+        if database_url.startswith(prefix):
+            return DatabaseConfig("postgresql+asyncpg://" + database_url[len(prefix) :], embedded=False)
+    return DatabaseConfig(database_url, embedded=database_url.startswith("sqlite"))
+
+
+def create_engine(config: DatabaseConfig, **overrides: Any) -> AsyncEngine:
+    if config.url.startswith("sqlite"):
+        log.warning(
+            "DATABASE_URL is not set: using the embedded SQLite database %s. "
+            "Fine for one bot on one machine; run several replicas only on Postgres.",
+            make_url(config.url).database,
+        )
+        return _sqlite_engine(config.url, **overrides)
+    options: dict[str, Any] = {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True, "pool_recycle": 1800}
+    options.update(overrides)
+    return create_async_engine(config.url, **options)
+
+
+def _sqlite_engine(url: str, **overrides: Any) -> AsyncEngine:
+    """SQLite has no row locks, so every transaction takes the write lock when it begins.
+
+    That serialises writers the way ``SELECT … FOR UPDATE`` serialises commands on one incident in
+    Postgres: slower under contention, never wrong.
+    """
+    options: dict[str, Any] = {"connect_args": {"timeout": 30}}
+    options.update(overrides)
+    engine = create_async_engine(url, **options)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Stop the driver from issuing its own deferred BEGIN; _on_begin issues ours.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "busy_timeout=30000", "foreign_keys=ON", "synchronous=NORMAL"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

@@ -1,0 +1,65 @@
+"""The append-only timeline. Rows are only ever inserted; the database refuses anything else."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import RowMapping, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.codec import decode_event, encode_payload
+from domain.events import Event
+from domain.incident import SlackSource
+from storage.schema import incident_events
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """An event with its place in the incident's timeline (1-based, gap-free)."""
+
+    seq: int
+    event: Event
+
+
+class EventStore:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def append(self, incident_id: int, after_seq: int, events: Sequence[Event]) -> list[RecordedEvent]:
+        """Append after ``after_seq``; the unique (incident_id, seq) key refuses a lost race."""
+        recorded = [RecordedEvent(after_seq + offset, event) for offset, event in enumerate(events, start=1)]
+        if recorded:
+            await self._connection.execute(
+                incident_events.insert(),
+                [
+                    {
+                        "incident_id": incident_id,
+                        "seq": item.seq,
+                        "type": item.event.type,
+                        "payload": encode_payload(item.event),
+                        "actor": item.event.actor,
+                        "occurred_at": item.event.at,
+                        "source_channel": item.event.source.channel_id if item.event.source else None,
+                        "source_ts": item.event.source.ts if item.event.source else None,
+                    }
+                    for item in recorded
+                ],
+            )
+        return recorded
+
+    async def history(self, incident_id: int, *, after_seq: int = 0, limit: int | None = None) -> list[RecordedEvent]:
+        query = (
+            select(incident_events)
+            .where(incident_events.c.incident_id == incident_id, incident_events.c.seq > after_seq)
+            .order_by(incident_events.c.seq)
+            .limit(limit)
+        )
+        return [_recorded(row._mapping) for row in await self._connection.execute(query)]
+
+
+def _recorded(row: RowMapping) -> RecordedEvent:
+    channel = row["source_channel"]
+    source = SlackSource(channel, row["source_ts"]) if channel else None
+    event = decode_event(row["type"], row["payload"], actor=row["actor"], at=row["occurred_at"], source=source)
+    return RecordedEvent(row["seq"], event)

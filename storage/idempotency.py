@@ -1,0 +1,38 @@
+"""Processed Slack request ids: the record that makes a Slack retry or a double click a no-op."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.dialect import upsert
+from storage.schema import processed_requests
+
+
+class ProcessedRequests:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def claim(self, key: str, now: datetime) -> bool:
+        """True if this transaction is the first to see ``key``.
+
+        A concurrent duplicate blocks on the unique key until the first transaction ends: it then
+        sees the key if that one committed, and claims it itself if that one rolled back.
+        """
+        statement = (
+            upsert(self._connection, processed_requests)
+            .values(key=key, processed_at=now)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(processed_requests.c.key)
+        )
+        return (await self._connection.execute(statement)).first() is not None
+
+    async def attach(self, key: str, incident_id: int) -> None:
+        statement = update(processed_requests).where(processed_requests.c.key == key).values(incident_id=incident_id)
+        await self._connection.execute(statement)
+
+    async def incident_of(self, key: str) -> int | None:
+        query = select(processed_requests.c.incident_id).where(processed_requests.c.key == key)
+        return (await self._connection.execute(query)).scalar_one_or_none()

@@ -1,0 +1,60 @@
+"""The transaction boundary: one unit of work is one database transaction, all or nothing."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+
+from storage.counters import IncidentCounters
+from storage.event_store import EventStore
+from storage.idempotency import ProcessedRequests
+from storage.incident_repository import IncidentRepository
+from storage.outbox import Outbox
+
+
+class UnitOfWork:
+    """``async with UnitOfWork(engine) as uow:`` commits when the block ends, rolls back if it raises."""
+
+    incidents: IncidentRepository
+    events: EventStore
+    outbox: Outbox
+    requests: ProcessedRequests
+    counters: IncidentCounters
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+        self._transaction: AsyncTransaction | None = None
+
+    async def __aenter__(self) -> UnitOfWork:
+        connection = await self._engine.connect()
+        try:
+            self._transaction = await connection.begin()
+        except BaseException:
+            await connection.close()
+            raise
+        self._connection = connection
+        self.incidents = IncidentRepository(connection)
+        self.events = EventStore(connection)
+        self.outbox = Outbox(connection)
+        self.requests = ProcessedRequests(connection)
+        self.counters = IncidentCounters(connection)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        assert self._connection is not None
+        assert self._transaction is not None
+        try:
+            if exc_type is None:
+                await self._transaction.commit()
+            else:
+                await self._transaction.rollback()
+        finally:
+            await self._connection.close()
+            self._connection = None
