@@ -116,7 +116,8 @@ def recompute_clocks(
     windows = policy.for_severity(severity)
     return SlaClocks(
         ack_due_at=None if acknowledged else _after(opened_at, windows.ack),
-        update_due_at=_after(last_update_at or opened_at, windows.update),
+        # An update from before a reopening does not count for the new stretch of work.
+        update_due_at=_after(max(last_update_at or opened_at, opened_at), windows.update),
         resolve_due_at=_after(opened_at, windows.resolve),
     )
 

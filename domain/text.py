@@ -22,12 +22,17 @@ UPDATE_MAX = 2800
 _WHITESPACE_RUN = re.compile(r"[ \t]+")
 
 
+_LINE_BREAKS = "\n\x85\u2028\u2029"
+_SPACES = "\t\r\x0b\x0c"
+
+
 def _drop_controls(value: str, keep_newlines: bool) -> str:
+    """Line breaks of any kind become newlines (or spaces on one line); other controls go."""
     kept = []
     for char in value:
-        if char == "\n" and keep_newlines:
-            kept.append(char)
-        elif char in "\t\r\n":
+        if char in _LINE_BREAKS:
+            kept.append("\n" if keep_newlines else " ")
+        elif char in _SPACES:
             kept.append(" ")
         elif unicodedata.category(char) not in ("Cc", "Cs"):
             kept.append(char)

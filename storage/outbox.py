@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, select
+from sqlalchemy import ColumnElement, RowMapping, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.schema import outbox
@@ -61,13 +61,73 @@ class Outbox:
         return ids
 
     async def pending(self, limit: int = 100) -> list[PendingDelivery]:
-        query = (
-            select(outbox)
-            .where(outbox.c.delivered_at.is_(None), outbox.c.failed_at.is_(None))
-            .order_by(outbox.c.id)
-            .limit(limit)
-        )
+        query = select(outbox).where(_PENDING).order_by(outbox.c.id).limit(limit)
         return [_pending(row._mapping) for row in await self._connection.execute(query)]
+
+    async def claim_due(self, now: datetime, *, limit: int, lease: timedelta) -> list[PendingDelivery]:
+        """Take up to ``limit`` due rows for delivery and count the attempt.
+
+        The claim is a lease: the rows' next attempt moves to ``now + lease``, so another replica
+        (Postgres skips rows locked by a concurrent claim) or a later sweep after a crash picks them
+        up only if this delivery never reports back.
+        """
+        due = select(outbox.c.id).where(_PENDING, outbox.c.next_attempt_at <= now).order_by(outbox.c.id).limit(limit)
+        if self._connection.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        statement = (
+            update(outbox)
+            .where(outbox.c.id.in_(due.scalar_subquery()))
+            .values(next_attempt_at=now + lease, attempts=outbox.c.attempts + 1)
+            .returning(*outbox.c)
+        )
+        rows = [_pending(row._mapping) for row in await self._connection.execute(statement)]
+        return sorted(rows, key=lambda row: row.id)
+
+    async def mark_delivered(self, delivery_id: int, now: datetime, result: Mapping[str, Any] | None) -> bool:
+        """Record Slack's acceptance; False if the row was already settled (it is never re-sent)."""
+        statement = (
+            update(outbox)
+            .where(outbox.c.id == delivery_id, _PENDING)
+            .values(delivered_at=now, result=dict(result) if result is not None else None, last_error=None)
+        )
+        return (await self._connection.execute(statement)).rowcount == 1
+
+    async def mark_retry(self, delivery_id: int, retry_at: datetime, error: str) -> None:
+        statement = (
+            update(outbox)
+            .where(outbox.c.id == delivery_id, _PENDING)
+            .values(next_attempt_at=retry_at, last_error=error)
+        )
+        await self._connection.execute(statement)
+
+    async def hold_incident(self, incident_id: int, until: datetime) -> None:
+        """Keep an incident's other pending rows behind a failed one, so its thread stays in order."""
+        statement = (
+            update(outbox)
+            .where(outbox.c.incident_id == incident_id, _PENDING, outbox.c.next_attempt_at < until)
+            .values(next_attempt_at=until)
+        )
+        await self._connection.execute(statement)
+
+    async def mark_failed(self, delivery_id: int, now: datetime, error: str) -> None:
+        statement = update(outbox).where(outbox.c.id == delivery_id, _PENDING).values(failed_at=now, last_error=error)
+        await self._connection.execute(statement)
+
+    async def supersede(self, coalesce_key: str, newest_id: int, now: datetime) -> int:
+        """Settle every older pending row that ``newest_id`` makes redundant; returns how many."""
+        statement = (
+            update(outbox)
+            .where(_PENDING, outbox.c.coalesce_key == coalesce_key, outbox.c.id < newest_id)
+            .values(delivered_at=now, superseded_by=newest_id)
+        )
+        return (await self._connection.execute(statement)).rowcount
+
+    async def newest_pending(self, coalesce_key: str) -> int | None:
+        query = select(outbox.c.id).where(_PENDING, outbox.c.coalesce_key == coalesce_key).order_by(outbox.c.id.desc())
+        return (await self._connection.execute(query.limit(1))).scalar_one_or_none()
+
+
+_PENDING: ColumnElement[bool] = outbox.c.delivered_at.is_(None) & outbox.c.failed_at.is_(None)
 
 
 def _pending(row: RowMapping) -> PendingDelivery:

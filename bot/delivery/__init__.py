@@ -1,0 +1,1 @@
+"""Getting committed side effects to Slack: outbox message kinds, senders, the dispatcher."""

@@ -1,0 +1,71 @@
+"""The kinds of outbox message the bot writes, and builders for each.
+
+Cards are not rendered when the row is written but when it is delivered, from the incident as it
+is then: so a card update that waited behind Slack's rate limit shows the latest state, and many
+pending updates of one card collapse into one (they share a coalesce key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from storage.outbox import OutboxMessage
+
+POST_CARD = "slack.post_card"
+REFRESH_CARD = "slack.refresh_card"
+THREAD_MESSAGE = "slack.thread_message"
+EPHEMERAL = "slack.ephemeral"
+RESPOND = "slack.respond"
+OPEN_VIEW = "slack.open_view"
+CHANNEL_MESSAGE = "slack.channel_message"
+
+
+def post_card(incident_id: int) -> OutboxMessage:
+    return OutboxMessage(POST_CARD, {"incident_id": incident_id}, coalesce_key=f"card:{incident_id}")
+
+
+def refresh_card(incident_id: int) -> OutboxMessage:
+    return OutboxMessage(REFRESH_CARD, {"incident_id": incident_id}, coalesce_key=f"card:{incident_id}")
+
+
+def thread_message(incident_id: int, text: str, blocks: Sequence[dict[str, Any]] | None = None) -> OutboxMessage:
+    """A message in the incident's thread, wherever that thread turns out to be when it is sent."""
+    payload: dict[str, Any] = {"incident_id": incident_id, "text": text}
+    if blocks:
+        payload["blocks"] = list(blocks)
+    return OutboxMessage(THREAD_MESSAGE, payload)
+
+
+def ephemeral(
+    channel: str,
+    user: str,
+    text: str,
+    *,
+    thread_ts: str | None = None,
+    blocks: Sequence[dict[str, Any]] | None = None,
+) -> OutboxMessage:
+    payload: dict[str, Any] = {"channel": channel, "user": user, "text": text}
+    if thread_ts:
+        payload["thread_ts"] = thread_ts
+    if blocks:
+        payload["blocks"] = list(blocks)
+    return OutboxMessage(EPHEMERAL, payload)
+
+
+def respond(response_url: str, text: str, blocks: Sequence[dict[str, Any]] | None = None) -> OutboxMessage:
+    payload: dict[str, Any] = {"response_url": response_url, "text": text}
+    if blocks:
+        payload["blocks"] = list(blocks)
+    return OutboxMessage(RESPOND, payload)
+
+
+def open_view(trigger_id: str, view: dict[str, Any]) -> OutboxMessage:
+    return OutboxMessage(OPEN_VIEW, {"trigger_id": trigger_id, "view": view})
+
+
+def channel_message(channel: str, text: str, blocks: Sequence[dict[str, Any]] | None = None) -> OutboxMessage:
+    payload: dict[str, Any] = {"channel": channel, "text": text}
+    if blocks:
+        payload["blocks"] = list(blocks)
+    return OutboxMessage(CHANNEL_MESSAGE, payload)

@@ -1,0 +1,118 @@
+"""One short thread line per timeline event, so the thread reads as the incident's log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.views.blocks import MESSAGE_TEXT_MAX
+from bot.views.escaping import clip_mrkdwn, escape_within, mention, one_line
+from bot.views.formatting import BOT_NAME, actor_label, slack_date
+from domain import events as ev
+from domain.incident import Incident
+from domain.lifecycle import Status
+
+NOTE_SHOWN_MAX = 300
+REASON_SHOWN_MAX = 300
+
+# These get a message of their own (the card, a reminder, an AI draft), so an audit line would
+# only repeat it.
+_OWN_MESSAGE: tuple[type[ev.Event], ...] = (ev.Declared, ev.AiDraftCreated, ev.SlaBreached, ev.ReminderSent)
+
+
+def audit_line(event: ev.Event, incident_after: Incident) -> str | None:
+    """The thread's line for ``event``, or None when the event is announced some other way."""
+    if isinstance(event, _OWN_MESSAGE):
+        return None
+    return describe_event(event, incident_after)
+
+
+def audit_text(events: Iterable[ev.Event], incident_after: Incident) -> str | None:
+    """The one audit message for all the events a single command produced."""
+    lines: list[str] = []
+    previous: ev.Event | None = None
+    for event in events:
+        line = None if _implied_by(previous, event) else audit_line(event, incident_after)
+        if line is not None:
+            lines.append(line)
+        previous = event
+    if not lines:
+        return None
+    return clip_mrkdwn("\n".join(lines), MESSAGE_TEXT_MAX)
+
+
+def _implied_by(previous: ev.Event | None, event: ev.Event) -> bool:
+    """``ack`` moves declared to investigating; saying so again would only repeat the ack."""
+    return (
+        isinstance(previous, ev.Acknowledged)
+        and isinstance(event, ev.StatusChanged)
+        and event.previous is Status.DECLARED
+        and event.current is Status.INVESTIGATING
+    )
+
+
+def describe_event(event: ev.Event, incident: Incident) -> str:
+    """Any event as one line, e.g. ``<@U1> changed severity SEV3 → SEV1``; used by the timeline too."""
+    who = actor_label(event.actor)
+    return f"{who} {_what(event, incident)}"
+
+
+def _with_text(prefix: str, text: str | None, limit: int) -> str:
+    if not text:
+        return prefix
+    return f"{prefix}: {escape_within(one_line(text), limit)}"
+
+
+def _what(event: ev.Event, incident: Incident) -> str:  # noqa: PLR0911 - one branch per event type
+    ref = incident.ref
+    match event:
+        case ev.Declared():
+            return _with_text(f"declared {event.ref} ({event.severity.label})", event.title, 150)
+        case ev.Acknowledged():
+            return f"acknowledged {ref}"
+        case ev.SeverityChanged():
+            return f"changed severity {event.previous.label} → {event.current.label}"
+        case ev.Assigned():
+            return _assigned(event)
+        case ev.StatusChanged():
+            return f"changed status {event.previous.value} → {event.current.value}"
+        case ev.NoteAdded():
+            return _with_text("added a note", event.text, NOTE_SHOWN_MAX)
+        case ev.StakeholderUpdatePosted():
+            return _update_posted(event)
+        case ev.Snoozed():
+            return f"snoozed reminders until {slack_date(event.until)}"
+        case ev.Resolved():
+            return _with_text(f"resolved {ref}", event.summary, REASON_SHOWN_MAX)
+        case ev.Reopened():
+            return _with_text(f"reopened {ref}", event.reason, REASON_SHOWN_MAX)
+        case ev.Closed():
+            return f"closed {ref}"
+    return _system_what(event)
+
+
+def _system_what(event: ev.Event) -> str:
+    match event:
+        case ev.AiDraftCreated():
+            source = f"with {event.model}" if event.ai_written and event.model else "from the template"
+            return f"drafted a stakeholder update ({escape_within(source, 100)})"
+        case ev.SlaBreached():
+            return f"recorded a missed {event.kind.value} target (due {slack_date(event.due_at)})"
+        case ev.ReminderSent():
+            return f"sent a reminder: {event.kind.value} was due {slack_date(event.due_at)}"
+    return f"recorded {escape_within(event.type, 60)}"
+
+
+def _assigned(event: ev.Assigned) -> str:
+    if event.current == event.actor:
+        taken = "took command"
+        return f"{taken} from {mention(event.previous)}" if event.previous else taken
+    line = f"assigned {mention(event.current)} as commander"
+    return f"{line} (was {mention(event.previous)})" if event.previous else line
+
+
+def _update_posted(event: ev.StakeholderUpdatePosted) -> str:
+    line = "posted a stakeholder update"
+    if event.model:
+        line += f" drafted by {BOT_NAME}"
+    due = event.clocks.update_due_at
+    return f"{line}; next one due {slack_date(due)}" if due else line

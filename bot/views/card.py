@@ -1,0 +1,179 @@
+"""The incident card (SPEC §4): one message per incident, edited in place on every change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.views import action_ids as ids
+from bot.views.blocks import (
+    FIELD_TEXT_MAX,
+    Block,
+    actions,
+    button,
+    confirm,
+    context,
+    fields_section,
+    header,
+    option,
+    section,
+)
+from bot.views.escaping import escape_within
+from bot.views.formatting import (
+    actor_label,
+    commander_label,
+    severity_choice,
+    severity_label,
+    severity_marker,
+    slack_date,
+    status_label,
+    title_line,
+)
+from domain.incident import Incident
+from domain.lifecycle import Status, allowed_next
+from domain.severity import Severity
+from domain.sla import describe
+
+DESCRIPTION_SHOWN_MAX = 2500
+FALLBACK_TEXT_MAX = 300
+
+
+def incident_card(incident: Incident, now: datetime) -> list[Block]:
+    """The card's blocks for ``incident`` as of ``now`` (the SLA field counts down from it)."""
+    blocks = [
+        header(f"{severity_marker(incident.severity)} · {title_line(incident)}"),
+        fields_section(card_fields(incident, now)),
+    ]
+    if incident.description:
+        described = escape_within(incident.description, DESCRIPTION_SHOWN_MAX)
+        blocks.append(section(f"*Description*\n{described}"))
+    outcome = outcome_line(incident)
+    if outcome:
+        blocks.append(context(outcome))
+    controls = _controls(incident)
+    if controls:
+        blocks.append(actions(ids.actions_block_id(incident.ref, incident.version), controls))
+    return blocks
+
+
+def card_fallback_text(incident: Incident) -> str:
+    """The message's ``text``: what notifications and screen readers show instead of the blocks."""
+    words = f"{incident.severity.label} {title_line(incident)} ({incident.status.value})"
+    return escape_within(words, FALLBACK_TEXT_MAX)
+
+
+def card_fields(incident: Incident, now: datetime) -> list[str]:
+    """The card's facts as section fields; ``show`` repeats them so both read the same."""
+    fields = [
+        f"*Severity*\n{severity_label(incident.severity)}",
+        f"*Status*\n{status_label(incident.status)}",
+        f"*Commander*\n{commander_label(incident)}",
+        f"*Reporter*\n{actor_label(incident.reporter)}",
+        f"*Declared*\n{slack_date(incident.declared_at)}",
+        f"*SLA*\n{_sla(incident, now)}",
+    ]
+    if incident.service:
+        fields.append(f"*Service*\n{escape_within(incident.service, FIELD_TEXT_MAX - 20)}")
+    return fields
+
+
+def _sla(incident: Incident, now: datetime) -> str:
+    # Stopped clocks on a finished incident mean "no longer tracked", not necessarily "met".
+    if not incident.is_open:
+        return "stopped"
+    return describe(incident.clocks, now)
+
+
+def outcome_line(incident: Incident) -> str | None:
+    """How a finished incident ended, for a context line; None while it is open."""
+    if incident.status is Status.CLOSED:
+        closed = f"🔒 Closed {slack_date(incident.closed_at)}" if incident.closed_at else "🔒 Closed"
+        return f"{closed}{_summary(incident)}"
+    if incident.status is Status.RESOLVED:
+        resolved = f"✅ Resolved {slack_date(incident.resolved_at)}" if incident.resolved_at else "✅ Resolved"
+        return f"{resolved}{_summary(incident)}"
+    return None
+
+
+def _summary(incident: Incident) -> str:
+    if not incident.resolution_summary:
+        return ""
+    return f": {escape_within(incident.resolution_summary, 1500)}"
+
+
+def _controls(incident: Incident) -> list[Block]:
+    if incident.is_open:
+        return _open_controls(incident)
+    if incident.status is Status.RESOLVED:
+        value = ids.encode_ref(incident.ref)
+        close_confirm = confirm(
+            f"Close {incident.ref}?",
+            "Closing is final: the incident can no longer be reopened or changed.",
+            yes="Close",
+        )
+        return [
+            button("Reopen", ids.REOPEN, value),
+            {**button("Close", ids.CLOSE, value, style="danger"), "confirm": close_confirm},
+        ]
+    return []
+
+
+def _open_controls(incident: Incident) -> list[Block]:
+    value = ids.encode_ref(incident.ref)
+    controls: list[Block] = []
+    if incident.acknowledged_at is None:
+        controls.append(button("Acknowledge", ids.ACK, value, style="primary"))
+    controls.append(_severity_select(incident))
+    status_select = _status_select(incident)
+    if status_select is not None:
+        controls.append(status_select)
+    controls.append(_commander_select(incident))
+    controls.append(button("Stakeholder update", ids.STAKEHOLDER_UPDATE, value))
+    resolve_confirm = confirm(
+        f"Resolve {incident.ref}?",
+        f"Resolving stops its SLA clocks and reminders.\n\n{title_line(incident)}",
+        yes="Resolve",
+    )
+    controls.append({**button("Resolve", ids.RESOLVE, value, style="danger"), "confirm": resolve_confirm})
+    return controls
+
+
+def _severity_select(incident: Incident) -> Block:
+    options = {
+        severity: option(severity_choice(severity), ids.encode_choice(incident.ref, severity.name))
+        for severity in Severity
+    }
+    return {
+        "type": "static_select",
+        "action_id": ids.SEVERITY,
+        "placeholder": {"type": "plain_text", "text": "Severity"},
+        "options": list(options.values()),
+        "initial_option": options[incident.severity],
+    }
+
+
+def _status_select(incident: Incident) -> Block | None:
+    """Moves the lifecycle allows, except resolving, which goes through Resolve and its confirm.
+
+    The current state is never an option (choosing it could only be refused), so the menu shows
+    it in its placeholder instead of as a selection.
+    """
+    targets = [s for s in allowed_next(incident.status) if s not in (Status.RESOLVED, Status.CLOSED)]
+    if not targets:
+        return None
+    return {
+        "type": "static_select",
+        "action_id": ids.STATUS,
+        "placeholder": {"type": "plain_text", "text": f"Status: {incident.status.value}"},
+        "options": [option(status_label(s), ids.encode_choice(incident.ref, s.value)) for s in targets],
+    }
+
+
+def _commander_select(incident: Incident) -> Block:
+    element: Block = {
+        "type": "users_select",
+        "action_id": ids.COMMANDER,
+        "placeholder": {"type": "plain_text", "text": "Assign commander"},
+    }
+    if incident.commander:
+        element["initial_user"] = incident.commander
+    return element

@@ -1,0 +1,98 @@
+"""Making user text safe to echo: it must never ping anyone nor pass for a link.
+
+Lengths are counted in UTF-16 code units, the stricter of the two ways Slack's limits can be
+read: an emoji-heavy title then stays inside a limit whichever way Slack counts it.
+"""
+
+from __future__ import annotations
+
+import re
+
+ELLIPSIS = "…"
+WORD_JOINER = "\u2060"
+
+# A bare @here is turned into a ping by clients and by link_names; an invisible joiner after the
+# @ keeps it readable but no longer the keyword. Matched anywhere (even in ops@here.com) because
+# a missed ping in an incident channel costs more than an invisible character in an address.
+_BROADCAST = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
+_USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]+$")
+_LONGEST_ENTITY = len("&amp;")
+
+
+def slack_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def neutralise_broadcasts(text: str) -> str:
+    return _BROADCAST.sub("@" + WORD_JOINER, text)
+
+
+def escape_mrkdwn(text: str) -> str:
+    """User text for a mrkdwn field: ``<!channel>``, ``<@U1>`` and ``<url|label>`` show literally."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return neutralise_broadcasts(escaped)
+
+
+def _cut(text: str, units: int) -> str:
+    """The longest prefix of ``text`` that fits in ``units`` UTF-16 code units."""
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > units:
+            return text[:index]
+    return text
+
+
+def truncate(text: str, limit: int) -> str:
+    """``text`` if it fits in ``limit``, else its start with an ellipsis, the whole within ``limit``."""
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    if slack_len(text) <= limit:
+        return text
+    return _cut(text, limit - 1).rstrip() + ELLIPSIS
+
+
+def plain_text(text: str, limit: int) -> str:
+    """Text for a ``plain_text`` object: Slack renders no markup there, so only pings need care."""
+    return truncate(neutralise_broadcasts(text), limit)
+
+
+def clip_mrkdwn(text: str, limit: int) -> str:
+    """Shorten mrkdwn without cutting an entity (``&amp;``) or a token (``<@U1>``) in two.
+
+    A half entity would show as garbage; a half token (``<!date^…``) swallows the text after it.
+    """
+    if slack_len(text) <= limit:
+        return text
+    head = _cut(text, limit - 1)
+    amp = head.rfind("&")
+    if amp > head.rfind(";") and len(head) - amp < _LONGEST_ENTITY:
+        head = head[:amp]
+    lt = head.rfind("<")
+    if lt > head.rfind(">"):
+        head = head[:lt]
+    return head.rstrip() + ELLIPSIS
+
+
+def escape_within(text: str, limit: int) -> str:
+    """User text escaped for mrkdwn and shortened to ``limit`` after escaping."""
+    return clip_mrkdwn(escape_mrkdwn(text), limit)
+
+
+def one_line(text: str) -> str:
+    """Fold line breaks so a multi-line note stays one audit line."""
+    return " ".join(text.split())
+
+
+def mention(user_id: str) -> str:
+    """A ping for a user id the bot itself knows; anything else is shown as escaped text."""
+    if _USER_ID.match(user_id):
+        return f"<@{user_id}>"
+    return escape_mrkdwn(user_id)
+
+
+def channel_link(channel_id: str) -> str:
+    if _CHANNEL_ID.match(channel_id):
+        return f"<#{channel_id}>"
+    return escape_mrkdwn(channel_id)

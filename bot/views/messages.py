@@ -1,0 +1,135 @@
+"""Ephemeral replies: ``show``, ``timeline``, ``list`` and errors, seen only by who asked.
+
+Texts stay within one section's 3000 characters, so callers may send them as ``text`` or wrap
+them in a block; long lists keep the most useful end and say how much was left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from bot.views.audit import describe_event
+from bot.views.blocks import MESSAGE_TEXT_MAX, Block, context, fields_section, header, section
+from bot.views.card import card_fields, outcome_line
+from bot.views.escaping import channel_link, clip_mrkdwn, escape_mrkdwn, escape_within, slack_len
+from bot.views.formatting import commander_label, severity_marker, slack_date, title_line
+from domain.events import Event
+from domain.incident import Incident
+from domain.sla import describe, format_duration
+
+LIST_TITLE_MAX = 80
+DESCRIPTION_SHOWN_MAX = 2500
+# Room kept for the "… N earlier events" line a truncated list ends or starts with.
+_OMISSION_RESERVE = 40
+
+
+def incident_summary(incident: Incident, now: datetime) -> list[Block]:
+    """The ``show`` verb: everything the card says, plus the milestones it leaves out."""
+    blocks = [
+        header(f"{severity_marker(incident.severity)} · {title_line(incident)}"),
+        fields_section(card_fields(incident, now)),
+        section("\n".join(_milestones(incident))),
+    ]
+    if incident.description:
+        blocks.append(section(f"*Description*\n{escape_within(incident.description, DESCRIPTION_SHOWN_MAX)}"))
+    outcome = outcome_line(incident)
+    if outcome:
+        blocks.append(context(outcome))
+    blocks.append(context(f"Thread in {channel_link(incident.channel_id)} · card version {incident.version}"))
+    return blocks
+
+
+def _milestones(incident: Incident) -> list[str]:
+    stamps = [
+        ("Acknowledged", incident.acknowledged_at),
+        ("Identified", incident.identified_at),
+        ("Mitigated", incident.mitigated_at),
+        ("Reopened", incident.reopened_at),
+        ("Resolved", incident.resolved_at),
+        ("Closed", incident.closed_at),
+    ]
+    lines = [f"*{name}:* {slack_date(at)}" for name, at in stamps if at is not None]
+    if not lines:
+        lines.append("*Acknowledged:* not yet")
+    last = incident.last_update_at
+    lines.append(f"*Last stakeholder update:* {slack_date(last) if last else 'none yet'}")
+    return lines
+
+
+def timeline_text(incident: Incident, events: Sequence[tuple[int, Event]], now: datetime) -> str:
+    """The ``timeline`` verb: one line per event, newest last; the oldest give way when too long."""
+    heading = f"*Timeline of {incident.ref}* · {escape_within(incident.title, LIST_TITLE_MAX)}"
+    if not events:
+        return f"{heading}\nNo events recorded yet."
+    ordered = sorted(events, key=lambda pair: pair[0])
+    latest = ordered[-1][1].at
+    heading += f" · {len(ordered)} events, latest {format_duration(max(now - latest, timedelta(0)))} ago"
+    lines = [f"`#{seq}` {slack_date(event.at)} · {describe_event(event, incident)}" for seq, event in ordered]
+    kept = _fit(heading, lines, keep_last=True)
+    omitted = len(lines) - len(kept)
+    parts = [heading]
+    if omitted:
+        parts.append(f"… {omitted} earlier event{'s' if omitted != 1 else ''}")
+    return "\n".join(parts + kept)
+
+
+def incident_list(incidents: Sequence[Incident], now: datetime, *, all: bool) -> str:
+    """The ``list`` verb: open incidents worst first, or with ``all`` every incident, newest first."""
+    if all:
+        shown = sorted(incidents, key=lambda i: (i.declared_at, i.ref.number), reverse=True)
+        heading, empty = "*Recent incidents*", "No incidents yet."
+    else:
+        shown = sorted((i for i in incidents if i.is_open), key=lambda i: (i.severity, i.declared_at, i.ref.number))
+        heading, empty = "*Open incidents*", "No open incidents."
+    if not shown:
+        return empty
+    heading = f"{heading} ({len(shown)})"
+    lines = [_list_line(incident, now) for incident in shown]
+    kept = _fit(heading, lines, keep_last=False)
+    omitted = len(lines) - len(kept)
+    parts = [heading, *kept]
+    if omitted:
+        parts.append(f"… and {omitted} more")
+    return "\n".join(parts)
+
+
+def _list_line(incident: Incident, now: datetime) -> str:
+    title = escape_within(incident.title, LIST_TITLE_MAX)
+    facts = [incident.status.value]
+    if incident.is_open:
+        facts += [f"commander {commander_label(incident)}", describe(incident.clocks, now)]
+    elif incident.resolved_at is not None:
+        facts.append(f"resolved {slack_date(incident.resolved_at)}")
+    facts.append(channel_link(incident.channel_id))
+    return f"{severity_marker(incident.severity)} *{incident.ref}* · {title} — {' · '.join(facts)}"
+
+
+def _fit(heading: str, lines: list[str], *, keep_last: bool) -> list[str]:
+    """As many whole lines as fit beside the heading, from the end that matters most."""
+    budget = MESSAGE_TEXT_MAX - slack_len(heading) - _OMISSION_RESERVE
+    ordered = reversed(lines) if keep_last else iter(lines)
+    kept: list[str] = []
+    for line in ordered:
+        cost = slack_len(line) + 1
+        if cost > budget:
+            break
+        kept.append(line)
+        budget -= cost
+    return list(reversed(kept)) if keep_last else kept
+
+
+def error_text(message: str, usage: str | None = None) -> str:
+    """A refusal: the domain's sentence (it may quote what was typed, so it is escaped) and usage."""
+    text = f"⚠️ {escape_mrkdwn(message)}"
+    if usage:
+        shown = escape_mrkdwn(usage)
+        text += f"\nUsage:\n```{shown}```" if "\n" in usage else f"\nUsage: `{shown}`"
+    return clip_mrkdwn(text, MESSAGE_TEXT_MAX)
+
+
+def unexpected_error_text(error_id: str) -> str:
+    return (
+        f"Sorry, something went wrong on our side (error id {escape_within(error_id, 64)}). "
+        "Nothing was changed; please try again."
+    )

@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.views.audit import audit_line, audit_text, describe_event
+from bot.views.escaping import ELLIPSIS, WORD_JOINER, slack_len
+from domain import commands as cmd
+from domain import events as ev
+from domain.lifecycle import Status
+from domain.severity import Severity
+from domain.sla import ClockKind
+from tests.bot.views.builders import COMMANDER, HOSTILE_TEXT, NOW, RAW_PINGS, REPORTER, Story, declared
+
+LATER = NOW + timedelta(minutes=3)
+U1 = "<@U0REPORTER>"
+
+
+def only_line(story: Story, command: cmd.AnyCommand) -> str | None:
+    events = story.apply(command, LATER)
+    assert len(events) == 1
+    return audit_line(events[0], story.incident)
+
+
+def test_declared_gets_no_audit_line_but_describes_itself() -> None:
+    story = declared(severity=Severity.SEV2)
+    event = story.timeline[0][1]
+    assert audit_line(event, story.incident) is None
+    assert describe_event(event, story.incident) == f"{U1} declared INC-42 (SEV2): Checkout is failing"
+
+
+def test_acknowledged_is_one_line_though_it_also_moves_the_status() -> None:
+    story = declared()
+    events = story.apply(cmd.Acknowledge(actor=REPORTER), LATER)
+    assert [type(event) for event in events] == [ev.Acknowledged, ev.StatusChanged]
+    assert audit_line(events[0], story.incident) == f"{U1} acknowledged INC-42"
+    assert audit_text(events, story.incident) == f"{U1} acknowledged INC-42"
+
+
+def test_severity_changed() -> None:
+    story = declared(severity=Severity.SEV3)
+    assert only_line(story, cmd.ChangeSeverity(actor=REPORTER, severity=Severity.SEV1)) == (
+        f"{U1} changed severity SEV3 → SEV1"
+    )
+
+
+def test_assigned() -> None:
+    story = declared()
+    assert only_line(story, cmd.Assign(actor=REPORTER, commander=COMMANDER)) == (
+        f"{U1} assigned <@{COMMANDER}> as commander"
+    )
+    assert only_line(story, cmd.Assign(actor=REPORTER, commander="U0OTHER")) == (
+        f"{U1} assigned <@U0OTHER> as commander (was <@{COMMANDER}>)"
+    )
+    assert only_line(story, cmd.Assign(actor="U0SELF", commander="U0SELF")) == "<@U0SELF> took command from <@U0OTHER>"
+
+
+def test_status_changed_after_acknowledgement() -> None:
+    story = declared()
+    story.apply(cmd.Acknowledge(actor=REPORTER), NOW)
+    assert only_line(story, cmd.ChangeStatus(actor=REPORTER, status=Status.IDENTIFIED)) == (
+        f"{U1} changed status investigating → identified"
+    )
+
+
+def test_note_is_escaped_folded_and_truncated() -> None:
+    story = declared()
+    line = only_line(story, cmd.AddNote(actor=REPORTER, text=HOSTILE_TEXT + "\nsecond line"))
+    assert line is not None
+    assert line.startswith(f"{U1} added a note: ping &lt;!channel&gt; &lt;!here&gt; &lt;!everyone&gt; &lt;@U123&gt;")
+    assert line.endswith(f"@{WORD_JOINER}channel @{WORD_JOINER}everyone second line")
+    for raw in RAW_PINGS:
+        assert raw not in line
+    assert "\n" not in line
+    long_line = only_line(story, cmd.AddNote(actor=REPORTER, text="&" * 2000))
+    assert long_line is not None
+    assert long_line.endswith(ELLIPSIS)
+    assert slack_len(long_line) < 400
+
+
+def test_stakeholder_update_posted() -> None:
+    story = declared(severity=Severity.SEV2)
+    line = only_line(story, cmd.PostStakeholderUpdate(actor=REPORTER, text="All good"))
+    due = int((LATER + timedelta(hours=1)).timestamp())
+    date = f"<!date^{due}^{{date_short_pretty}} {{time}}|2025-03-01 13:03 UTC>"
+    assert line == f"{U1} posted a stakeholder update; next one due {date}"
+    approved = only_line(story, cmd.PostStakeholderUpdate(actor=REPORTER, text="Draft", model="claude-haiku-4-5"))
+    assert approved is not None
+    assert approved.startswith(f"{U1} posted a stakeholder update drafted by Firebreak")
+
+
+def test_snoozed() -> None:
+    story = declared()
+    line = only_line(story, cmd.Snooze(actor=REPORTER, duration=timedelta(minutes=30)))
+    until = int((LATER + timedelta(minutes=30)).timestamp())
+    date = f"<!date^{until}^{{date_short_pretty}} {{time}}|2025-03-01 12:33 UTC>"
+    assert line == f"{U1} snoozed reminders until {date}"
+
+
+def test_resolved_with_and_without_summary() -> None:
+    story = declared()
+    story.apply(cmd.Acknowledge(actor=REPORTER), NOW)
+    assert only_line(story, cmd.Resolve(actor=REPORTER, summary="<!here> rolled back")) == (
+        f"{U1} resolved INC-42: &lt;!here&gt; rolled back"
+    )
+    story.apply(cmd.Reopen(actor=REPORTER), LATER)
+    assert only_line(story, cmd.Resolve(actor=REPORTER)) == f"{U1} resolved INC-42"
+
+
+def test_reopened_and_closed() -> None:
+    story = declared()
+    story.apply(cmd.Resolve(actor=REPORTER), NOW)
+    assert only_line(story, cmd.Reopen(actor=REPORTER, reason="came back @here")) == (
+        f"{U1} reopened INC-42: came back @{WORD_JOINER}here"
+    )
+    story.apply(cmd.Resolve(actor=REPORTER), LATER)
+    assert only_line(story, cmd.Close(actor=REPORTER)) == f"{U1} closed INC-42"
+
+
+def test_system_events_get_their_own_messages() -> None:
+    story = declared(severity=Severity.SEV1)
+    due = story.incident.clocks.ack_due_at
+    assert due is not None
+    breach_events = story.apply(cmd.RecordSlaBreach(actor="system", kind=ClockKind.ACK, due_at=due), due)
+    draft = story.apply(
+        cmd.RecordAiDraft(actor="system", text="Update", model="claude-haiku-4-5", based_on=(1,), ai_written=True), due
+    )
+    for event in [*breach_events, *draft]:
+        assert audit_line(event, story.incident) is None
+    assert audit_text([*breach_events, *draft], story.incident) is None
+    described = [describe_event(event, story.incident) for event in [*breach_events, *draft]]
+    assert described[0].startswith("Firebreak recorded a missed ack target (due <!date^")
+    assert described[1].startswith("Firebreak sent a reminder: ack was due <!date^")
+    assert described[2] == "Firebreak drafted a stakeholder update (with claude-haiku-4-5)"
+
+
+def test_template_draft_is_labelled() -> None:
+    event = ev.AiDraftCreated(actor="system", at=NOW, text="t", model=None, based_on=(), ai_written=False)
+    assert describe_event(event, declared().incident) == "Firebreak drafted a stakeholder update (from the template)"
+
+
+def test_system_actor_renders_as_firebreak() -> None:
+    story = declared()
+    line = only_line(story, cmd.AddNote(actor="system", text="auto"))
+    assert line == "Firebreak added a note: auto"
+
+
+def test_unknown_actor_is_escaped_not_mentioned() -> None:
+    story = declared()
+    assert only_line(story, cmd.AddNote(actor="<!channel>", text="x")) == "&lt;!channel&gt; added a note: x"
+
+
+def test_audit_text_joins_one_command() -> None:
+    story = declared()
+    events = story.apply(cmd.ChangeStatus(actor=REPORTER, status=Status.MONITORING), LATER)
+    assert audit_text(events, story.incident) == (
+        f"{U1} acknowledged INC-42\n{U1} changed status declared → monitoring"
+    )
+
+
+def test_audit_text_keeps_separate_lines_for_other_moves() -> None:
+    story = declared()
+    events = story.apply(cmd.Resolve(actor=REPORTER, summary="fixed"), LATER)
+    assert audit_text(events, story.incident) == f"{U1} acknowledged INC-42\n{U1} resolved INC-42: fixed"
+
+
+def test_audit_text_stays_within_a_message() -> None:
+    story = declared()
+    events: list[ev.Event] = []
+    for _ in range(30):
+        events += story.apply(cmd.AddNote(actor=REPORTER, text="<" * 2000), LATER)
+    text = audit_text(events, story.incident)
+    assert text is not None
+    assert slack_len(text) <= 3000
+    assert text.endswith(ELLIPSIS)
+
+
+def test_every_event_type_has_its_own_wording() -> None:
+    story = declared()
+    seen: dict[str, str] = {}
+    story.apply(cmd.ChangeSeverity(actor=REPORTER, severity=Severity.SEV1), NOW)
+    story.apply(cmd.Assign(actor=REPORTER, commander=COMMANDER), NOW)
+    story.apply(cmd.ChangeStatus(actor=REPORTER, status=Status.IDENTIFIED), NOW)
+    story.apply(cmd.AddNote(actor=REPORTER, text="n"), NOW)
+    story.apply(cmd.PostStakeholderUpdate(actor=REPORTER, text="u"), NOW)
+    story.apply(cmd.Snooze(actor=REPORTER, duration=timedelta(minutes=45)), NOW)
+    due = story.incident.clocks.next_due_at
+    assert due is not None
+    kind = story.incident.clocks.running()[0][0]
+    story.apply(cmd.RecordSlaBreach(actor="system", kind=kind, due_at=due), due)
+    story.apply(cmd.RecordAiDraft(actor="system", text="d", model=None, based_on=(1,), ai_written=False), due)
+    story.apply(cmd.Resolve(actor=REPORTER), due)
+    story.apply(cmd.Reopen(actor=REPORTER), due)
+    story.apply(cmd.Resolve(actor=REPORTER), due)
+    story.apply(cmd.Close(actor=REPORTER), due)
+    for _, event in story.timeline:
+        seen[event.type] = describe_event(event, story.incident)
+    assert set(seen) == set(ev.EVENT_TYPES)
+    assert not any("recorded " + name in line for name, line in seen.items())

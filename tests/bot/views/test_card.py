@@ -1,0 +1,205 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from bot.views import action_ids as ids
+from bot.views.card import card_fallback_text, incident_card
+from bot.views.escaping import WORD_JOINER, slack_len
+from domain import commands as cmd
+from domain.lifecycle import Status, allowed_next
+from domain.severity import Severity
+from tests.bot.views.builders import (
+    COMMANDER,
+    HOSTILE_TEXT,
+    LONG_TITLE,
+    NOW,
+    RAW_PINGS,
+    REF,
+    declared,
+    incident_in,
+    story_in,
+)
+from tests.bot.views.slack_limits import check_blocks, elements, mrkdwn_texts, plain_texts
+
+LATER = NOW + timedelta(minutes=5)
+
+
+def controls(blocks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {element["action_id"]: element for element in elements(blocks)}
+
+
+@pytest.mark.parametrize("status", list(Status))
+@pytest.mark.parametrize("severity", list(Severity))
+@pytest.mark.parametrize("title", ["Checkout is failing", LONG_TITLE, HOSTILE_TEXT])
+def test_card_stays_within_slack_limits(status: Status, severity: Severity, title: str) -> None:
+    story = story_in(
+        status, title=title, severity=severity, description=(HOSTILE_TEXT * 30)[:2000], service=HOSTILE_TEXT[:80]
+    )
+    blocks = incident_card(story.incident, LATER)
+    check_blocks(blocks)
+    assert len(blocks) <= 50
+    assert slack_len(blocks[0]["text"]["text"]) <= 150
+
+
+def test_header_names_severity_and_incident() -> None:
+    blocks = incident_card(incident_in(Status.INVESTIGATING, severity=Severity.SEV1), LATER)
+    assert blocks[0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "🔴 SEV1 · INC-42 · Checkout is failing", "emoji": True},
+    }
+
+
+@pytest.mark.parametrize(
+    ("severity", "marker"), [(Severity.SEV1, "🔴"), (Severity.SEV2, "🟠"), (Severity.SEV3, "🟡"), (Severity.SEV4, "🔵")]
+)
+def test_severity_markers(severity: Severity, marker: str) -> None:
+    header = incident_card(incident_in(Status.DECLARED, severity=severity), NOW)[0]["text"]["text"]
+    assert header.startswith(f"{marker} {severity.name} · INC-42 · ")
+
+
+def test_long_title_is_shortened_in_header_only_with_ellipsis() -> None:
+    header = incident_card(incident_in(Status.DECLARED, title=LONG_TITLE), NOW)[0]["text"]["text"]
+    assert slack_len(header) <= 150
+    assert header.endswith("…")
+
+
+def test_fields_show_the_facts() -> None:
+    story = declared(severity=Severity.SEV2, service="checkout-api")
+    story.apply(cmd.Assign(actor="U0REPORTER", commander=COMMANDER), NOW)
+    fields = [field["text"] for field in incident_card(story.incident, NOW + timedelta(minutes=11))[1]["fields"]]
+    assert fields == [
+        "*Severity*\nSEV2 · major",
+        "*Status*\nDeclared",
+        f"*Commander*\n<@{COMMANDER}>",
+        "*Reporter*\n<@U0REPORTER>",
+        f"*Declared*\n<!date^{int(NOW.timestamp())}^{{date_short_pretty}} {{time}}|2025-03-01 12:00 UTC>",
+        "*SLA*\nack due in 4 min",
+        "*Service*\ncheckout-api",
+    ]
+
+
+def test_unassigned_commander_and_overdue_sla() -> None:
+    fields = [f["text"] for f in incident_card(incident_in(Status.DECLARED), NOW + timedelta(minutes=21))[1]["fields"]]
+    assert "*Commander*\n_unassigned_" in fields
+    assert "*SLA*\nack overdue 6 min" in fields
+
+
+def test_open_incident_controls() -> None:
+    incident = incident_in(Status.DECLARED, severity=Severity.SEV3)
+    blocks = incident_card(incident, NOW)
+    found = controls(blocks)
+    assert list(found) == [ids.ACK, ids.SEVERITY, ids.STATUS, ids.COMMANDER, ids.STAKEHOLDER_UPDATE, ids.RESOLVE]
+    assert found[ids.ACK]["style"] == "primary"
+    assert found[ids.ACK]["text"]["text"] == "Acknowledge"
+    assert found[ids.RESOLVE]["style"] == "danger"
+    assert found[ids.COMMANDER]["type"] == "users_select"
+    assert "initial_user" not in found[ids.COMMANDER]
+    actions = blocks[-1]
+    assert actions["type"] == "actions"
+    assert ids.decode_actions_block_id(actions["block_id"]) == (REF, incident.version)
+
+
+@pytest.mark.parametrize("status", [Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING])
+def test_acknowledge_disappears_once_acknowledged(status: Status) -> None:
+    found = controls(incident_card(incident_in(status), NOW))
+    assert ids.ACK not in found
+    assert {ids.SEVERITY, ids.STATUS, ids.COMMANDER, ids.STAKEHOLDER_UPDATE, ids.RESOLVE} <= set(found)
+    assert found[ids.COMMANDER]["initial_user"] == COMMANDER
+
+
+@pytest.mark.parametrize("severity", list(Severity))
+def test_severity_select_shows_current_severity(severity: Severity) -> None:
+    select = controls(incident_card(incident_in(Status.INVESTIGATING, severity=severity), NOW))[ids.SEVERITY]
+    assert select["type"] == "static_select"
+    assert select["initial_option"] in select["options"]
+    assert ids.decode_choice(select["initial_option"]["value"]) == (REF, severity.name)
+    assert [ids.decode_choice(o["value"])[1] for o in select["options"]] == ["SEV1", "SEV2", "SEV3", "SEV4"]
+
+
+@pytest.mark.parametrize("status", [Status.DECLARED, Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING])
+def test_status_select_offers_allowed_moves(status: Status) -> None:
+    select = controls(incident_card(incident_in(status), NOW))[ids.STATUS]
+    offered = [ids.decode_choice(o["value"]) for o in select["options"]]
+    expected = [s.value for s in allowed_next(status) if s is not Status.RESOLVED]
+    assert offered == [(REF, value) for value in expected]
+    assert "initial_option" not in select
+    assert select["placeholder"]["text"] == f"Status: {status.value}"
+
+
+def test_resolve_has_confirm_dialog() -> None:
+    resolve = controls(incident_card(incident_in(Status.INVESTIGATING), NOW))[ids.RESOLVE]
+    dialog = resolve["confirm"]
+    assert dialog["title"]["text"] == "Resolve INC-42?"
+    assert dialog["confirm"]["text"] == "Resolve"
+    assert dialog["deny"]["text"] == "Cancel"
+    assert "Checkout is failing" in dialog["text"]["text"]
+
+
+def test_resolved_incident_offers_reopen_and_close() -> None:
+    blocks = incident_card(incident_in(Status.RESOLVED), NOW)
+    found = controls(blocks)
+    assert list(found) == [ids.REOPEN, ids.CLOSE]
+    assert found[ids.CLOSE]["confirm"]["confirm"]["text"] == "Close"
+    assert "confirm" not in found[ids.REOPEN]
+    context = next(b for b in blocks if b["type"] == "context")["elements"][0]["text"]
+    assert context.startswith("✅ Resolved <!date^")
+    assert context.endswith(": Rolled back &lt;!here&gt; &amp; restarted")
+    assert "*SLA*\nstopped" in [f["text"] for f in blocks[1]["fields"]]
+
+
+def test_closed_incident_has_no_actions() -> None:
+    blocks = incident_card(incident_in(Status.CLOSED), NOW)
+    assert all(block["type"] != "actions" for block in blocks)
+    assert "🔒 Closed" in next(b for b in blocks if b["type"] == "context")["elements"][0]["text"]
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_every_control_value_decodes_to_the_ref(status: Status) -> None:
+    for element in elements(incident_card(incident_in(status), NOW)):
+        if element["type"] == "button":
+            assert ids.decode_ref(element["value"]) == REF
+        elif element["type"] == "static_select":
+            assert all(ids.decode_choice(o["value"])[0] == REF for o in element["options"])
+        assert ids.action_ref({**element, "block_id": ids.actions_block_id(REF, 1)}) == REF
+
+
+def test_each_card_version_has_a_new_actions_block_id() -> None:
+    story = declared()
+    first = incident_card(story.incident, NOW)[-1]["block_id"]
+    story.apply(cmd.Acknowledge(actor=COMMANDER), NOW)
+    assert incident_card(story.incident, NOW)[-1]["block_id"] != first
+
+
+@pytest.mark.parametrize("status", [Status.INVESTIGATING, Status.RESOLVED])
+def test_hostile_user_text_is_escaped_everywhere(status: Status) -> None:
+    story = story_in(status, title=HOSTILE_TEXT, description=HOSTILE_TEXT, service=HOSTILE_TEXT[:80])
+    blocks = incident_card(story.incident, NOW)
+    for text in mrkdwn_texts(blocks):
+        for raw in RAW_PINGS:
+            assert raw not in text
+        assert "@here" not in text
+        assert "@channel" not in text
+        assert "@everyone" not in text
+    description = next(b["text"]["text"] for b in blocks if b["type"] == "section" and "text" in b)
+    assert "&lt;!channel&gt; &lt;!here&gt; &lt;!everyone&gt; &lt;@U123&gt;" in description
+    assert "&lt;!subteam^S1&gt; &lt;https://evil|ok&gt; &amp; " in description
+    assert f"@{WORD_JOINER}here" in description
+    service = next(f["text"] for f in blocks[1]["fields"] if f["text"].startswith("*Service*"))
+    assert service.startswith("*Service*\nping &lt;!channel&gt;")
+    # plain_text renders no markup, so the title shows as typed there, with broadcasts defused.
+    for text in plain_texts(blocks):
+        assert "@here" not in text
+        assert "@channel" not in text
+
+
+def test_fallback_text_is_escaped_and_short() -> None:
+    text = card_fallback_text(incident_in(Status.DECLARED, title=HOSTILE_TEXT))
+    assert text.startswith("SEV2 INC-42 · ping &lt;!channel&gt; &lt;!here&gt;")
+    assert text.endswith("(declared)")
+    for raw in RAW_PINGS:
+        assert raw not in text
+    assert "@here" not in text
+    assert slack_len(card_fallback_text(incident_in(Status.DECLARED, title=LONG_TITLE))) <= 300

@@ -1,0 +1,96 @@
+"""Events survive encode_payload -> JSON -> decode_event unchanged, for every event type."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta, timezone
+
+import pytest
+
+from domain import events as ev
+from domain.codec import decode_event, encode_payload
+from domain.commands import (
+    SYSTEM_ACTOR,
+    Acknowledge,
+    AddNote,
+    Assign,
+    ChangeSeverity,
+    Close,
+    PostStakeholderUpdate,
+    RecordAiDraft,
+    RecordSlaBreach,
+    Reopen,
+    Resolve,
+    Snooze,
+)
+from domain.incident import SlackSource
+from domain.severity import Severity
+from domain.sla import ClockKind
+from tests.domain.builders import ALICE, BOB, at, declared, run_commands
+
+
+def roundtrip(event: ev.Event) -> ev.Event:
+    payload = json.loads(json.dumps(encode_payload(event)))
+    return decode_event(event.type, payload, actor=event.actor, at=event.at, source=event.source)
+
+
+def _every_event_type() -> list[ev.Event]:
+    run = declared(severity=Severity.SEV2)
+    source = SlackSource(channel_id="C1", ts="1700000001.000200")
+    run.do(AddNote(actor=ALICE, text="first\nsecond", source=source), at(minutes=1))
+    run.do(
+        RecordAiDraft(actor=SYSTEM_ACTOR, text="Draft", model="m-1", based_on=(1, 2), ai_written=True), at(minutes=2)
+    )
+    run.do(Snooze(actor=ALICE, duration=timedelta(minutes=20)), at(minutes=3))
+    run.do(RecordSlaBreach(actor=SYSTEM_ACTOR, kind=ClockKind.ACK, due_at=at(minutes=23)), at(minutes=24))
+    run.do(Assign(actor=ALICE, commander=BOB), at(minutes=25))
+    run.do(ChangeSeverity(actor=BOB, severity=Severity.SEV1), at(minutes=26))
+    run.do(Acknowledge(actor=BOB, source=SlackSource(channel_id="C1")), at(minutes=27))
+    run.do(PostStakeholderUpdate(actor=BOB, text="We know", model=None), at(minutes=28))
+    run.do(Resolve(actor=BOB, summary="Fixed"), at(hours=1))
+    run.do(Reopen(actor=BOB, reason=None), at(hours=2))
+    run.do(Resolve(actor=BOB), at(hours=3))
+    run.do(RecordAiDraft(actor=SYSTEM_ACTOR, text="Post", model=None, based_on=(), ai_written=False), at(hours=4))
+    run.do(Close(actor=BOB), at(hours=5))
+    return run.events
+
+
+def test_the_scenario_produces_every_event_type() -> None:
+    assert {e.type for e in _every_event_type()} == set(ev.EVENT_TYPES)
+
+
+@pytest.mark.parametrize("event", _every_event_type(), ids=lambda e: e.type)
+def test_event_roundtrips_through_json(event: ev.Event) -> None:
+    payload = encode_payload(event)
+    assert not {"actor", "at", "source", "type"} & payload.keys()
+    assert json.loads(json.dumps(payload)) == payload
+    assert roundtrip(event) == event
+
+
+def test_payload_shapes_are_plain_json() -> None:
+    events = run_commands([(at(minutes=1), ChangeSeverity(actor=ALICE, severity=Severity.SEV1))]).events
+    declared_payload = encode_payload(events[0])
+    assert declared_payload["ref"] == {"workspace_id": "T0001", "number": 42}
+    assert declared_payload["severity"] == 2
+    assert declared_payload["clocks"]["ack_due_at"] == at(minutes=15).isoformat()
+    changed = encode_payload(events[1])
+    assert (changed["previous"], changed["current"]) == (2, 1)
+
+
+def test_decoding_keeps_the_instant_of_non_utc_times() -> None:
+    event = ev.SlaBreached(
+        actor=SYSTEM_ACTOR,
+        at=at(),
+        kind=ClockKind.UPDATE,
+        due_at=at().astimezone(timezone(timedelta(hours=5, minutes=30))),
+        clocks=declared().incident.clocks,
+    )
+    decoded = roundtrip(event)
+    assert isinstance(decoded, ev.SlaBreached)
+    assert decoded.due_at == at()
+    assert decoded.due_at.utcoffset() == timedelta(hours=5, minutes=30)
+
+
+def test_unknown_event_type_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown event type 'exploded'"):
+        decode_event("exploded", {}, actor=ALICE, at=at(), source=None)

@@ -1,0 +1,87 @@
+"""Free text in commands: cleaned of control characters, folded where it must be one line, bounded."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain import events as ev
+from domain.commands import AddNote, PostStakeholderUpdate, RecordAiDraft
+from domain.errors import InvalidValue
+from domain.incident import Undeclared
+from domain.text import DESCRIPTION_MAX, NOTE_MAX, SERVICE_MAX, TITLE_MAX, UPDATE_MAX
+from tests.domain.builders import ALICE, REF, Run, at, declare_command, declared
+
+
+def _undeclared() -> Run:
+    return Run(Undeclared(REF))
+
+
+@pytest.mark.parametrize("title", ["", "   ", "\t\n\r ", "\x00\x07\x1b"])
+def test_empty_title_is_refused(title: str) -> None:
+    error = _undeclared().refuse(declare_command(title=title), at(), InvalidValue)
+    assert error.message == "The title cannot be empty."
+
+
+def test_title_limit() -> None:
+    assert TITLE_MAX == 120
+    error = _undeclared().refuse(declare_command(title="t" * 121), at(), InvalidValue)
+    assert error.message == "The title is 121 characters long; the limit is 120."
+    run = _undeclared()
+    run.do(declare_command(title="  " + "t" * 120 + "\x07\n"), at())
+    assert run.incident.title == "t" * 120
+
+
+def test_title_controls_are_stripped_and_newlines_folded() -> None:
+    run = _undeclared()
+    run.do(declare_command(title="  Checkout\x00 is\r\n  down\x1b\tin\n\nEU  "), at())
+    assert run.incident.title == "Checkout is down in EU"
+
+
+def test_description_and_service_are_optional_and_cleaned() -> None:
+    run = _undeclared()
+    run.do(declare_command(description="   ", service="  "), at())
+    assert (run.incident.description, run.incident.service) == ("", None)
+
+    run = _undeclared()
+    run.do(declare_command(description="Line one\x07\nLine two ", service=" payments\napi "), at())
+    assert run.incident.description == "Line one\nLine two"
+    assert run.incident.service == "payments api"
+
+
+def test_description_and_service_limits() -> None:
+    error = _undeclared().refuse(declare_command(description="d" * (DESCRIPTION_MAX + 1)), at(), InvalidValue)
+    assert error.message == f"The description is {DESCRIPTION_MAX + 1} characters long; the limit is 2000."
+    error = _undeclared().refuse(declare_command(service="s" * (SERVICE_MAX + 1)), at(), InvalidValue)
+    assert error.message == f"The service is {SERVICE_MAX + 1} characters long; the limit is 80."
+
+
+def test_note_keeps_its_lines_but_not_control_characters() -> None:
+    run = declared()
+    produced = run.do(AddNote(actor=ALICE, text="  Rolled back\x00 812\nWatching\x1b graphs  "), at(minutes=1))
+    note = produced[0]
+    assert isinstance(note, ev.NoteAdded)
+    assert note.text == "Rolled back 812\nWatching graphs"
+
+
+@pytest.mark.parametrize("text", ["", "  \n\t ", "\x00"])
+def test_empty_note_is_refused(text: str) -> None:
+    error = declared().refuse(AddNote(actor=ALICE, text=text), at(minutes=1), InvalidValue)
+    assert error.message == "The note cannot be empty."
+
+
+def test_note_limit() -> None:
+    run = declared()
+    error = run.refuse(AddNote(actor=ALICE, text="n" * (NOTE_MAX + 1)), at(minutes=1), InvalidValue)
+    assert error.message == "The note is 2501 characters long; the limit is 2500."
+    run.do(AddNote(actor=ALICE, text="n" * NOTE_MAX), at(minutes=1))
+
+
+def test_stakeholder_update_and_draft_limits() -> None:
+    run = declared()
+    error = run.refuse(PostStakeholderUpdate(actor=ALICE, text="u" * (UPDATE_MAX + 1)), at(minutes=1), InvalidValue)
+    assert error.message == "The stakeholder update is 2801 characters long; the limit is 2800."
+    error = run.refuse(PostStakeholderUpdate(actor=ALICE, text=" \n "), at(minutes=1), InvalidValue)
+    assert error.message == "The stakeholder update cannot be empty."
+    draft = RecordAiDraft(actor=ALICE, text="u" * (UPDATE_MAX + 1), model="m", based_on=(1,), ai_written=True)
+    error = run.refuse(draft, at(minutes=1), InvalidValue)
+    assert error.message == "The draft is 2801 characters long; the limit is 2800."
