@@ -24,6 +24,7 @@ from bot.grammar_usage import (
     help_text,
     quote,
     split_title,
+    unquote,
     usage_for,
     verb_list,
 )
@@ -70,6 +71,15 @@ class ParseError(Exception):
         self.message = message
         self.usage = usage
 
+    @property
+    def plain_message(self) -> str:
+        """``message`` with quoted user text left raw, for renderers that escape it themselves."""
+        return unquote(self.message)
+
+    @property
+    def plain_usage(self) -> str:
+        return unquote(self.usage)
+
 
 @dataclass(frozen=True)
 class _Context:
@@ -92,6 +102,8 @@ _EXPLICIT_REF = re.compile(r"(?:inc[-_]?|#)([0-9]+)", re.IGNORECASE | re.ASCII)
 # Nine digits keep a number inside any database integer column; more is a typo, not an incident.
 _BARE_NUMBER = re.compile(r"[0-9]{1,9}", re.ASCII)
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
+# "sev1" typed as one word where a command is expected is ``sev 1``: how people change severity.
+_GLUED_SEVERITY = re.compile(r"sev(?:erity)?[-_]?([0-9]+)", re.IGNORECASE | re.ASCII)
 
 _T = TypeVar("_T")
 
@@ -103,6 +115,10 @@ def parse(text: str, *, slash: bool, in_incident_thread: bool) -> Parsed:
         return Parsed(Verb.DECLARE) if slash else Parsed(Verb.HELP)
     word, rest = _split(body)
     verb = ALIASES.get(word.lower().rstrip(_WORD_PUNCT))
+    glued = _GLUED_SEVERITY.fullmatch(word.rstrip(_WORD_PUNCT))
+    if verb is None and glued is not None and (slash or in_incident_thread):
+        # The severity goes last, so an incident reference may still follow the verb: "sev1 INC-42".
+        verb, rest = Verb.SEV, f"{rest} sev{glued.group(1)}"
     if verb is None:
         if not slash and not in_incident_thread:
             return _declaration(body, _Context(Verb.DECLARE, slash=False))

@@ -137,6 +137,12 @@ def quote(text: str, limit: int = 40) -> str:
     return shown.replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
 
 
+def unquote(text: str) -> str:
+    """Undo :func:`quote`'s entities, for a renderer that escapes everything itself (escaping
+    twice would show people ``&lt;`` where they typed ``<``)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">")
+
+
 # Severity spelled with "sev" counts anywhere in a title and is an error when out of range; "p1"
 # counts anywhere; "s1" only as the last word, so "S3 uploads failing" keeps its title. Bare digits
 # never count: "3 replicas down" is a title, not SEV3.

@@ -6,7 +6,8 @@ not even its idempotency key, so the same request can be retried once the refusa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -21,8 +22,11 @@ from domain.evolve import replay
 from domain.incident import Incident, IncidentRef, IncidentState, Undeclared
 from domain.sla import DEFAULT_POLICY, SlaPolicy
 from storage.event_store import RecordedEvent
+from storage.incident_repository import StoredIncident
 from storage.outbox import OutboxMessage
 from storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 class ThreadAlreadyIncident(DomainError):
@@ -49,6 +53,8 @@ class Duplicate:
 
 
 Effects = Callable[[Change], Sequence[OutboxMessage]]
+# What to do about an incident whose clocks are due: the commands to record, in order.
+Planner = Callable[[UnitOfWork, StoredIncident, datetime], Awaitable[Sequence[IncidentCommand]]]
 
 
 def no_effects(_change: Change) -> Sequence[OutboxMessage]:
@@ -112,6 +118,32 @@ class CommandRunner:
             await uow.incidents.save(stored.id, after, expected_version=stored.incident.version, now=now)
             change = Change(stored.id, stored.incident, after, (), card_ts=stored.card_ts, home_ts=stored.home_ts)
             return await self._record(uow, change, events, now, idempotency_key=idempotency_key, effects=effects)
+
+    async def sweep_due(self, *, now: datetime, limit: int, plan: Planner, effects: Effects) -> list[Change]:
+        """Record what is due on up to ``limit`` incidents, in one transaction.
+
+        Claim, events, projection and outbox rows commit together: a crash before the commit leaves
+        the clocks due for the next tick; after it, the outbox delivers. Either way, once.
+        """
+        changes = []
+        async with self.unit_of_work() as uow:
+            for stored in await uow.incidents.lock_due(now, limit):
+                state: Incident = stored.incident
+                events: list[Event] = []
+                for command in await plan(uow, stored, now):
+                    try:
+                        decided = decide(state, command, now, self.policy)
+                    except DomainError:
+                        log.exception("a planned command was refused", extra={"incident_id": stored.id})
+                        continue
+                    events.extend(decided)
+                    state = _fold(state, decided)
+                if not events:
+                    continue
+                await uow.incidents.save(stored.id, state, expected_version=stored.incident.version, now=now)
+                change = Change(stored.id, stored.incident, state, (), card_ts=stored.card_ts, home_ts=stored.home_ts)
+                changes.append(await self._record(uow, change, events, now, idempotency_key=None, effects=effects))
+        return changes
 
     async def record(
         self,

@@ -57,6 +57,16 @@ class EventStore:
         )
         return [_recorded(row._mapping) for row in await self._connection.execute(query)]
 
+    async def latest(self, incident_id: int, event_type: str) -> RecordedEvent | None:
+        query = (
+            select(incident_events)
+            .where(incident_events.c.incident_id == incident_id, incident_events.c.type == event_type)
+            .order_by(incident_events.c.seq.desc())
+            .limit(1)
+        )
+        row = (await self._connection.execute(query)).first()
+        return None if row is None else _recorded(row._mapping)
+
 
 def _recorded(row: RowMapping) -> RecordedEvent:
     channel = row["source_channel"]

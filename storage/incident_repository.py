@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.incident import Incident, IncidentRef
-from domain.lifecycle import OPEN_STATUSES
+from domain.lifecycle import OPEN_STATUSES, Status
 from storage.incident_rows import incident_from_row, incident_values
 from storage.schema import incidents
 
@@ -39,6 +39,11 @@ def _stored(row: object) -> StoredIncident:
 
 def _by_ref(ref: IncidentRef) -> Select[tuple[object, ...]]:
     return _select().where(incidents.c.workspace_id == ref.workspace_id, incidents.c.number == ref.number)
+
+
+def due_query(now: datetime, limit: int, *, skip_locked: bool) -> Select[tuple[object, ...]]:
+    query = _select().where(incidents.c.next_due_at <= now).order_by(incidents.c.next_due_at).limit(limit)
+    return query.with_for_update(skip_locked=True) if skip_locked else query
 
 
 _OPEN = incidents.c.status.in_([status.value for status in OPEN_STATUSES])
@@ -72,9 +77,18 @@ class IncidentRepository:
         return None if row is None else _stored(row)
 
     async def open_in_channel(self, workspace_id: str, channel_id: str, limit: int = 20) -> list[StoredIncident]:
+        return await self._in_channel(workspace_id, channel_id, _OPEN, limit)
+
+    async def resolved_in_channel(self, workspace_id: str, channel_id: str, limit: int = 20) -> list[StoredIncident]:
+        resolved = incidents.c.status == Status.RESOLVED.value
+        return await self._in_channel(workspace_id, channel_id, resolved, limit)
+
+    async def _in_channel(
+        self, workspace_id: str, channel_id: str, condition: ColumnElement[bool], limit: int
+    ) -> list[StoredIncident]:
         query = (
             _select()
-            .where(incidents.c.workspace_id == workspace_id, incidents.c.channel_id == channel_id, _OPEN)
+            .where(incidents.c.workspace_id == workspace_id, incidents.c.channel_id == channel_id, condition)
             .order_by(incidents.c.number)
             .limit(limit)
         )
@@ -91,6 +105,16 @@ class IncidentRepository:
     async def count_open(self, workspace_id: str) -> int:
         query = select(func.count()).select_from(incidents).where(incidents.c.workspace_id == workspace_id, _OPEN)
         return int((await self._connection.execute(query)).scalar_one())
+
+    async def lock_due(self, now: datetime, limit: int) -> list[StoredIncident]:
+        """Lock up to ``limit`` incidents with a clock due by ``now``, earliest first.
+
+        Rows another replica has locked are skipped, not waited for: that replica is already
+        reminding about them, and by the time its transaction commits their clocks have moved on.
+        The partial index on next_due_at keeps this proportional to what is due.
+        """
+        query = due_query(now, limit, skip_locked=self._connection.dialect.name == "postgresql")
+        return [_stored(row) for row in await self._connection.execute(query)]
 
     async def insert(self, incident: Incident, now: datetime) -> int:
         values = incident_values(incident, now) | {"home_ts": incident.thread_ts}

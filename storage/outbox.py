@@ -71,7 +71,31 @@ class Outbox:
         (Postgres skips rows locked by a concurrent claim) or a later sweep after a crash picks them
         up only if this delivery never reports back.
         """
-        due = select(outbox.c.id).where(_PENDING, outbox.c.next_attempt_at <= now).order_by(outbox.c.id).limit(limit)
+        # An incident's rows go out in the order they were written: none is taken while an earlier
+        # one of its incident waits (for a retry, or leased to a delivery in flight).
+        candidate, earlier = outbox.alias("candidate"), outbox.alias("earlier")
+        waiting_before = (
+            select(earlier.c.id)
+            .where(
+                earlier.c.incident_id == candidate.c.incident_id,
+                earlier.c.id < candidate.c.id,
+                earlier.c.delivered_at.is_(None),
+                earlier.c.failed_at.is_(None),
+                earlier.c.next_attempt_at > now,
+            )
+            .exists()
+        )
+        due = (
+            select(candidate.c.id)
+            .where(
+                candidate.c.delivered_at.is_(None),
+                candidate.c.failed_at.is_(None),
+                candidate.c.next_attempt_at <= now,
+                ~waiting_before,
+            )
+            .order_by(candidate.c.id)
+            .limit(limit)
+        )
         if self._connection.dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
         statement = (
@@ -106,6 +130,20 @@ class Outbox:
             update(outbox)
             .where(outbox.c.incident_id == incident_id, _PENDING, outbox.c.next_attempt_at < until)
             .values(next_attempt_at=until)
+        )
+        await self._connection.execute(statement)
+
+    async def release(self, delivery_ids: Sequence[int], now: datetime) -> None:
+        """Hand back claimed rows that were not tried after all: due again, the claim not counted.
+
+        They still wait behind the earlier row of their incident that made the delivery stop.
+        """
+        if not delivery_ids:
+            return
+        statement = (
+            update(outbox)
+            .where(outbox.c.id.in_(list(delivery_ids)), _PENDING)
+            .values(next_attempt_at=now, attempts=outbox.c.attempts - 1)
         )
         await self._connection.execute(statement)
 

@@ -12,21 +12,24 @@ import asyncpg
 ADMIN_URL = os.environ.get("FIREBREAK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-@asynccontextmanager
-async def fresh_postgres_database(prefix: str = "firebreak_test") -> AsyncIterator[str]:
-    """Create an empty database on the test server, yield its URL, and drop it afterwards."""
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+def database_url(name: str) -> str:
+    return f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+
+
+async def _admin(statement: str) -> None:
     admin = await asyncpg.connect(ADMIN_URL)
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.execute(statement)
     finally:
         await admin.close()
-    base = ADMIN_URL.rsplit("/", 1)[0]
+
+
+@asynccontextmanager
+async def fresh_postgres_database(prefix: str = "firebreak_test", *, template: str | None = None) -> AsyncIterator[str]:
+    """Create an empty database (or a copy of ``template``), yield its URL, drop it afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    await _admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     try:
-        yield f"{base}/{name}"
+        yield database_url(name)
     finally:
-        admin = await asyncpg.connect(ADMIN_URL)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -27,6 +27,8 @@ from storage.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 300.0
+# Shutdown waits this long for sends in flight (Slack's client timeout is longer).
+STOP_TIMEOUT_SECONDS = 5.0
 _CARD_KINDS = frozenset({kinds.POST_CARD, kinds.REFRESH_CARD})
 
 
@@ -36,9 +38,15 @@ class Sender(Protocol):
     def lock_card(self, incident_id: int) -> AbstractAsyncContextManager[None]: ...
 
 
+def _coalesce_key(row: PendingDelivery) -> str | None:
+    """The key under which a row may be collapsed into a newer one: card refreshes only."""
+    return row.coalesce_key if row.kind == kinds.REFRESH_CARD else None
+
+
 def backoff(attempts: int) -> float:
     """1 s, 2 s, 4 s … capped at five minutes, with jitter so replicas do not retry in step."""
-    base = min(MAX_BACKOFF_SECONDS, 2.0 ** max(0, attempts - 1))
+    # The exponent is bounded too: 2.0 ** 1024 overflows, and a row may be retried for days.
+    base = min(MAX_BACKOFF_SECONDS, 2.0 ** min(max(0, attempts - 1), 32))
     return base * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
 
 
@@ -74,13 +82,24 @@ class Dispatcher:
             self._stopping = False
             self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
 
-    async def stop(self) -> None:
-        """Finish the batch in flight, then stop; what is left waits in the outbox for the next start."""
+    async def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:  # noqa: ASYNC109
+        """Finish the batch in flight, then stop; what is left waits in the outbox for the next start.
+
+        A batch stuck on Slack (a send waits out the client timeout) is cut off after ``timeout``
+        so that shutdown stays prompt; its rows go out after their lease, from whichever process
+        is running then.
+        """
         self._stopping = True
         self._wakeup.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
+        task, self._task = self._task, None
+        if task is None:
+            return
+        done, _ = await asyncio.wait({task}, timeout=timeout)
+        if not done:
+            log.warning("outbox delivery still in flight at shutdown; it resumes on the next start")
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -106,17 +125,27 @@ class Dispatcher:
 
     async def _deliver_in_order(self, rows: list[PendingDelivery]) -> None:
         async with self._parallel:
-            for row in rows:
+            for index, row in enumerate(rows):
                 if not await self._deliver(row) and row.incident_id is not None:
-                    return  # the rest of this incident waits behind the row that failed
+                    # The rest of this incident waits behind the row that failed. They were claimed
+                    # but not tried: hand them back at once (not when their lease runs out), and
+                    # the claim does not count as an attempt.
+                    untried = [later.id for later in rows[index + 1 :]]
+                    if untried:
+                        async with UnitOfWork(self._engine) as uow:
+                            await uow.outbox.release(untried, self._clock.now())
+                    return
 
     async def _deliver(self, row: PendingDelivery) -> bool:
         """Send one row and settle it; False if it is to be retried later."""
         context = {"delivery_id": row.id, "kind": row.kind, "incident_id": row.incident_id, "attempt": row.attempts}
+        if await self._superseded(row):
+            log.info("superseded by a newer card update", extra=context)
+            return True
         try:
             if row.kind in _CARD_KINDS and row.incident_id is not None:
                 async with self._sender.lock_card(row.incident_id):
-                    result = await self._send_card(row)
+                    result = await self._sender.send(row)
             else:
                 result = await self._sender.send(row)
         except RetryLater as retry:
@@ -133,19 +162,24 @@ class Dispatcher:
             return False
         async with UnitOfWork(self._engine) as uow:
             await uow.outbox.mark_delivered(row.id, self._clock.now(), result)
-            if row.coalesce_key:
-                await uow.outbox.supersede(row.coalesce_key, row.id, self._clock.now())
+            key = _coalesce_key(row)
+            if key is not None:
+                await uow.outbox.supersede(key, row.id, self._clock.now())
         log.info("delivered", extra=context)
         return True
 
-    async def _send_card(self, row: PendingDelivery) -> Mapping[str, Any] | None:
-        """A card refresh with a newer one queued behind it is skipped: the newer one shows more."""
-        if row.kind == kinds.REFRESH_CARD and row.coalesce_key:
-            async with UnitOfWork(self._engine) as uow:
-                newest = await uow.outbox.newest_pending(row.coalesce_key)
-            if newest is not None and newest > row.id:
-                return {"superseded_by": newest}
-        return await self._sender.send(row)
+    async def _superseded(self, row: PendingDelivery) -> bool:
+        """A card refresh with a newer one queued behind it is settled unsent: the newer one shows
+        more. Only refreshes coalesce; posting the card is never redundant."""
+        key = _coalesce_key(row)
+        if key is None:
+            return False
+        async with UnitOfWork(self._engine) as uow:
+            newest = await uow.outbox.newest_pending(key)
+            if newest is None or newest <= row.id:
+                return False
+            await uow.outbox.supersede(key, newest, self._clock.now())
+        return True
 
     async def _retry(self, row: PendingDelivery, error: str, delay: float | None, context: dict[str, Any]) -> None:
         wait = delay if delay is not None else backoff(row.attempts)

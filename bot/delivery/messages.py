@@ -22,7 +22,8 @@ CHANNEL_MESSAGE = "slack.channel_message"
 
 
 def post_card(incident_id: int) -> OutboxMessage:
-    return OutboxMessage(POST_CARD, {"incident_id": incident_id}, coalesce_key=f"card:{incident_id}")
+    # No coalesce key: posting the card is never made redundant by a refresh queued after it.
+    return OutboxMessage(POST_CARD, {"incident_id": incident_id})
 
 
 def refresh_card(incident_id: int) -> OutboxMessage:

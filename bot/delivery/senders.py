@@ -99,7 +99,8 @@ class SlackSender:
     async def _thread_message(self, payload: Mapping[str, Any]) -> Result:
         stored = await self._incident(payload["incident_id"])
         if stored.home_ts is None:
-            raise RetryLater("the incident's thread is not known until its card is posted", delay=1.0)
+            # Only when the card could not be posted (its row failed): back off rather than poll.
+            raise RetryLater("the incident's thread is not known until its card is posted")
         response = await self._client.chat_postMessage(
             channel=stored.incident.channel_id,
             thread_ts=stored.home_ts,

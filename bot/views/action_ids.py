@@ -99,7 +99,8 @@ def action_ref(action: Mapping[str, Any]) -> IncidentRef:
     """The incident a card interaction (one entry of a payload's ``actions``) is about."""
     value = action.get("value")
     if isinstance(value, str):
-        return decode_ref(value)
+        # A button either names its incident or carries a choice with it (``T1:42:30m``).
+        return decode_ref(value) if _REF.match(value) else decode_choice(value)[0]
     option = action.get("selected_option")
     if isinstance(option, Mapping) and isinstance(option.get("value"), str):
         return decode_choice(option["value"])[0]

@@ -124,7 +124,12 @@ def error_text(message: str, usage: str | None = None) -> str:
     text = f"⚠️ {escape_mrkdwn(message)}"
     if usage:
         shown = escape_mrkdwn(usage)
-        text += f"\nUsage:\n```{shown}```" if "\n" in usage else f"\nUsage: `{shown}`"
+        if "`" in usage:
+            # The grammar's usage lines carry their own code spans; wrapping them again would
+            # break every span and show stray backticks.
+            text += f"\nUsage:\n{shown}" if "\n" in usage else f"\nUsage: {shown}"
+        else:
+            text += f"\nUsage:\n```{shown}```" if "\n" in usage else f"\nUsage: `{shown}`"
     return clip_mrkdwn(text, MESSAGE_TEXT_MAX)
 
 

@@ -92,6 +92,12 @@ class SlackState:
         self.channels.setdefault(channel, []).append(msg)
         return msg
 
+    def post_user_message(self, channel: str, user: str, text: str, *, thread_ts: str | None = None) -> Message:
+        """A person's message (the kind that mentions the bot), as if typed in the Slack client."""
+        msg = Message(channel=channel, ts=self.next_ts(), text=text, user=user, bot_id="", thread_ts=thread_ts)
+        self.channels.setdefault(channel, []).append(msg)
+        return msg
+
     def find_message(self, channel: str, ts: str) -> Message | None:
         return next((m for m in self.channels.get(channel, []) if m.ts == ts), None)
 

@@ -1,0 +1,1 @@
+"""Benchmarks: figures for bench/RESULTS.md, never timed assertions in tests."""

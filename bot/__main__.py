@@ -1,0 +1,50 @@
+"""``python -m bot``: serve Slack on $PORT until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from aiohttp import web
+
+from bot.composition import web_application
+from bot.config_file import load_config
+from bot.logs import configure_logging, redact
+from bot.settings import ConfigError, Settings
+
+# SIGTERM stops taking requests and finishes the ones in flight; past this, they are cut off.
+SHUTDOWN_TIMEOUT_SECONDS = 8.0
+
+
+def main() -> int:
+    try:
+        settings = Settings.from_env(os.environ)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    try:
+        config = load_config(settings.config_path)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    try:
+        web.run_app(
+            web_application(settings, config=config),
+            port=settings.port,
+            print=None,
+            shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
+            access_log=None,
+        )
+    except Exception as error:
+        # Typically the database is unreachable or the port is taken: say so in one line (the
+        # traceback goes to the JSON log), not in eighty lines of asyncpg internals.
+        logging.getLogger("bot").critical("Firebreak could not start", exc_info=True)
+        print(f"Firebreak could not start: {type(error).__name__}: {redact(str(error))}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

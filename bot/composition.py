@@ -1,0 +1,121 @@
+"""The composition root: settings in, a running bot out. Nothing is built at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import Clock, SystemClock
+from bot.config_file import FirebreakConfig, load_config
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.senders import SlackSender
+from bot.effects import SlackEffects
+from bot.http import ENGINE, MAX_BODY_BYTES, SLACK_APP, add_routes
+from bot.receivers.actions import ActionReceiver
+from bot.receivers.mentions import MentionReceiver
+from bot.receivers.replies import Replies
+from bot.receivers.slash import SlashReceiver
+from bot.receivers.views import ViewReceiver
+from bot.scheduler import SlaScheduler
+from bot.service import IncidentService
+from bot.settings import Settings
+from bot.slack_app import build_slack_app
+from bot.verbs import Verbs
+from storage.command_runner import CommandRunner
+from storage.database import create_engine, database_config
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+SLACK_TIMEOUT_SECONDS = 10
+
+
+@dataclass
+class Firebreak:
+    """The running bot's parts, for the web app and for tests that look inside."""
+
+    engine: AsyncEngine
+    client: AsyncWebClient
+    http: aiohttp.ClientSession
+    dispatcher: Dispatcher
+    scheduler: SlaScheduler
+    service: IncidentService
+    slack_app: AsyncApp
+
+    async def close(self) -> None:
+        await self.scheduler.stop()
+        await self.dispatcher.stop()
+        await self.http.close()
+        await self.engine.dispose()
+
+
+async def assemble(settings: Settings, clock: Clock, config: FirebreakConfig) -> Firebreak:
+    engine = create_engine(database_config(settings.database_url))
+    await upgrade(engine)
+    # Retries belong to the dispatcher, which records each attempt; the client must not retry too.
+    client = AsyncWebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=SLACK_TIMEOUT_SECONDS,
+        retry_handlers=[],
+    )
+    http = aiohttp.ClientSession()
+    dispatcher = Dispatcher(engine, SlackSender(client, engine, clock, http), clock)
+    runner = CommandRunner(engine, config.policy)
+    effects = SlackEffects(settings.stakeholder_channel)
+    service = IncidentService(runner, effects, clock, dispatcher)
+    scheduler = SlaScheduler(runner, effects, clock, dispatcher, tick=config.tick)
+    verbs = Verbs(service)
+    replies = Replies(service, client)
+    slack_app = build_slack_app(
+        client,
+        settings.slack_signing_secret,
+        mentions=MentionReceiver(service, verbs, replies),
+        slash=SlashReceiver(service, verbs),
+        actions=ActionReceiver(service, verbs, replies),
+        views=ViewReceiver(service),
+    )
+    # Whatever a previous run committed but did not deliver goes out now.
+    dispatcher.start()
+    scheduler.start()
+    return Firebreak(engine, client, http, dispatcher, scheduler, service, slack_app)
+
+
+FIREBREAK = web.AppKey("firebreak", Firebreak)
+
+
+def web_application(
+    settings: Settings, clock: Clock | None = None, config: FirebreakConfig | None = None
+) -> web.Application:
+    """The bot as an aiohttp app; ``config`` defaults to the file named by FIREBREAK_CONFIG."""
+    config = config or load_config(settings.config_path)
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        firebreak = await assemble(settings, clock or SystemClock(), config)
+        app[FIREBREAK] = firebreak
+        app[SLACK_APP] = firebreak.slack_app
+        app[ENGINE] = firebreak.engine
+        socket_mode = None
+        if settings.slack_app_token:
+            socket_mode = AsyncSocketModeHandler(firebreak.slack_app, settings.slack_app_token)
+            await socket_mode.connect_async()  # type: ignore[no-untyped-call]  # Bolt leaves it untyped
+            log.info("connected to Slack in Socket Mode")
+        log.info("Firebreak is up", extra={"port": settings.port, "socket_mode": settings.socket_mode})
+        yield
+        if socket_mode is not None:
+            await socket_mode.close_async()  # type: ignore[no-untyped-call]
+        await firebreak.close()
+        log.info("Firebreak stopped")
+
+    app.cleanup_ctx.append(lifecycle)
+    add_routes(app)
+    return app

@@ -1,0 +1,92 @@
+"""What each committed change sends to Slack, as outbox messages written in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.delivery import messages as out
+from bot.views.audit import audit_text
+from bot.views.formatting import actor_label
+from bot.views.reminders import ack_reminder, resolve_notice, update_reminder
+from bot.views.stakeholder import draft_blocks, published_blocks
+from domain import events as ev
+from domain.incident import Incident
+from domain.sla import ClockKind
+from storage.command_runner import Change
+from storage.outbox import OutboxMessage
+
+
+class SlackEffects:
+    def __init__(self, stakeholder_channel: str | None = None) -> None:
+        self._stakeholder_channel = stakeholder_channel
+
+    def __call__(self, change: Change) -> list[OutboxMessage]:
+        if any(isinstance(item.event, ev.Declared) for item in change.events):
+            return [out.post_card(change.incident_id)]
+        messages: list[OutboxMessage] = []
+        if _card_changed(change):
+            messages.append(out.refresh_card(change.incident_id))
+        audited = [item.event for item in change.events if not isinstance(item.event, ev.StakeholderUpdatePosted)]
+        line = audit_text(audited, change.after)
+        if line:
+            messages.append(out.thread_message(change.incident_id, line))
+        reminded = _reminded_update(change)
+        for item in change.events:
+            if item.seq != reminded:
+                messages.extend(self._own_messages(change, item.seq, item.event))
+        return messages
+
+    def _own_messages(self, change: Change, seq: int, event: ev.Event) -> list[OutboxMessage]:
+        ref = change.after.ref
+        incident_id = change.incident_id
+        if isinstance(event, ev.SlaBreached):
+            return [out.thread_message(incident_id, *self._reminder(change, event))]
+        if isinstance(event, ev.AiDraftCreated):
+            blocks = draft_blocks(ref, seq, event.text, ai_written=event.ai_written, model=event.model)
+            return [out.thread_message(change.incident_id, f"Draft stakeholder update for {ref}", blocks)]
+        if isinstance(event, ev.StakeholderUpdatePosted):
+            blocks = published_blocks(ref, event.text, actor_label(event.actor), event.at)
+            fallback = f"Stakeholder update for {ref}"
+            messages = [out.thread_message(change.incident_id, fallback, blocks)]
+            if self._stakeholder_channel:
+                messages.append(out.channel_message(self._stakeholder_channel, fallback, blocks))
+            return messages
+        return []
+
+    @staticmethod
+    def _reminder(change: Change, breach: ev.SlaBreached) -> tuple[str, list[dict[str, object]]]:
+        incident = change.after
+        if breach.kind is ClockKind.ACK:
+            return ack_reminder(incident, breach.due_at)
+        if breach.kind is ClockKind.RESOLVE:
+            return resolve_notice(incident, breach.due_at)
+        return update_reminder(incident, _draft_after(change, breach))
+
+
+def _draft_after(change: Change, breach: ev.SlaBreached) -> tuple[int, ev.AiDraftCreated] | None:
+    """The draft recorded with an update-due breach: the reminder carries it, so it is not sent twice."""
+    seen = False
+    for item in change.events:
+        if item.event is breach:
+            seen = True
+        elif seen and isinstance(item.event, ev.AiDraftCreated):
+            return item.seq, item.event
+    return None
+
+
+def _reminded_update(change: Change) -> int | None:
+    for item in change.events:
+        if isinstance(item.event, ev.SlaBreached) and item.event.kind is ClockKind.UPDATE:
+            draft = _draft_after(change, item.event)
+            return draft[0] if draft else None
+    return None
+
+
+def _card_changed(change: Change) -> bool:
+    """Notes and drafts leave the card as it was; sparing the edit spares Slack's rate limit."""
+    before = change.before
+    return not isinstance(before, Incident) or _visible(before) != _visible(change.after)
+
+
+def _visible(incident: Incident) -> Incident:
+    return replace(incident, version=0)

@@ -1,0 +1,143 @@
+"""Clicks on the incident card and on drafts: each control becomes one domain command.
+
+The click is acknowledged only after its command committed; a refusal (a double click, a stale
+card) is explained to the clicker alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from bot.delivery.messages import open_view
+from bot.origin import Origin, UserError
+from bot.receivers.replies import Replies, unexpected
+from bot.service import IncidentService
+from bot.verbs import Verbs, ref_in
+from bot.views import action_ids as ids
+from bot.views.modals import resolve_modal
+from domain import commands as cmd
+from domain import events as ev
+from domain.durations import parse_duration
+from domain.errors import DomainError
+from domain.lifecycle import parse_status
+from domain.severity import parse_severity
+from storage.command_runner import Duplicate
+
+
+class ActionReceiver:
+    def __init__(self, service: IncidentService, verbs: Verbs, replies: Replies) -> None:
+        self._service = service
+        self._verbs = verbs
+        self._replies = replies
+
+    async def __call__(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        origin = _origin(body, action)
+        if origin is None:
+            await ack()
+            return
+        try:
+            await self._handle(origin, action, body)
+        except (UserError, DomainError) as error:
+            await self._replies.refuse(origin, error.message)
+        except ValueError:
+            await self._replies.refuse(origin, "That control is not one I recognise; nothing was changed.")
+        except Exception:
+            await self._replies.apologise(origin, unexpected(origin, f"card action {action.get('action_id')}"))
+        await ack()
+
+    async def _handle(self, origin: Origin, action: Mapping[str, Any], body: Mapping[str, Any]) -> None:
+        action_id = action.get("action_id")
+        if action_id == ids.POST_UPDATE:
+            await self._publish_draft(origin, action)
+            return
+        ref = ref_in(origin, ids.action_ref(action))
+        if action_id == ids.STAKEHOLDER_UPDATE:
+            await self._verbs.draft_update(origin, ref.number)
+            return
+        if action_id == ids.RESOLVE:
+            # Refused at the click, not after someone has typed a summary into the form.
+            incident = (await self._service.target(origin, ref.number)).incident
+            if not incident.is_open:
+                raise UserError(f"{incident.ref} is already {incident.status}; there is nothing to resolve.")
+            trigger_id = body.get("trigger_id")
+            if not isinstance(trigger_id, str):
+                raise UserError("Slack sent no trigger to open the resolve form: use `/incident resolve`.")
+            await self._service.queue([open_view(trigger_id, resolve_modal(ref))], origin.key)
+            return
+        await self._service.apply(origin, ref, self._command(origin, action_id, action))
+
+    def _command(  # noqa: PLR0911 - one branch per card control
+        self, origin: Origin, action_id: object, action: Mapping[str, Any]
+    ) -> cmd.IncidentCommand:
+        actor, source = origin.user_id, origin.source
+        if action_id == ids.ACK:
+            return cmd.Acknowledge(actor=actor, source=source)
+        if action_id == ids.REOPEN:
+            return cmd.Reopen(actor=actor, source=source)
+        if action_id == ids.CLOSE:
+            return cmd.Close(actor=actor, source=source)
+        if action_id == ids.SEVERITY:
+            return cmd.ChangeSeverity(actor=actor, source=source, severity=parse_severity(_choice(action)))
+        if action_id == ids.STATUS:
+            return cmd.ChangeStatus(actor=actor, source=source, status=parse_status(_choice(action)))
+        if action_id == ids.SNOOZE:
+            return cmd.Snooze(actor=actor, source=source, duration=parse_duration(_choice_value(action)))
+        if action_id == ids.COMMANDER:
+            user = action.get("selected_user")
+            if not isinstance(user, str) or not user:
+                raise UserError("Pick someone to lead the incident.")
+            return cmd.Assign(actor=actor, source=source, commander=user)
+        raise ValueError(f"unknown action {action_id!r}")
+
+    async def _publish_draft(self, origin: Origin, action: Mapping[str, Any]) -> None:
+        ref, seq_text = ids.decode_choice(str(action.get("value") or ""))
+        ref_in(origin, ref)
+        stored = await self._service.target(origin, ref.number)
+        history = await self._service.history(stored.id)
+        draft = next((item.event for item in history if item.seq == int(seq_text)), None)
+        if not isinstance(draft, ev.AiDraftCreated):
+            raise UserError(f"That draft is not part of {ref}'s timeline; nothing was posted.")
+        command = cmd.PostStakeholderUpdate(
+            actor=origin.user_id, source=origin.source, text=draft.text, model=draft.model if draft.ai_written else None
+        )
+        # Keyed by the draft, not the click: a second click on the same draft posts nothing.
+        published = replace(origin, key=f"draft:{ref.workspace_id}:{ref.number}:{seq_text}")
+        result = await self._service.apply(published, ref, command)
+        if isinstance(result, Duplicate):
+            raise UserError(f"This draft was already posted as {ref}'s stakeholder update.")
+
+
+def _choice_value(action: Mapping[str, Any]) -> str:
+    """A button's choice, carried with its incident in the button's value (``T1:42:30m``)."""
+    return ids.decode_choice(str(action.get("value") or ""))[1]
+
+
+def _choice(action: Mapping[str, Any]) -> str:
+    option = action.get("selected_option")
+    if not isinstance(option, Mapping):
+        raise ValueError("a menu action without a selected option")
+    return ids.decode_choice(str(option.get("value") or ""))[1]
+
+
+def _origin(body: Mapping[str, Any], action: Mapping[str, Any]) -> Origin | None:
+    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
+    user = (body.get("user") or {}).get("id")
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    if not all(isinstance(value, str) and value for value in (team, user, channel)):
+        return None
+    container = body.get("container") or {}
+    message = body.get("message") or {}
+    thread_ts = container.get("thread_ts") or message.get("thread_ts")
+    action_ts = action.get("action_ts") or ""
+    return Origin(
+        workspace_id=str(team),
+        user_id=str(user),
+        channel_id=str(channel),
+        thread_ts=thread_ts if isinstance(thread_ts, str) else None,
+        message_ts=container.get("message_ts") or message.get("ts"),
+        key=f"action:{team}:{user}:{action.get('action_id')}:{action_ts}",
+    )

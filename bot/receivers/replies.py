@@ -1,0 +1,76 @@
+"""Telling the person who asked: ephemeral replies, errors, and the apology for the unexpected.
+
+Replies go through the outbox like everything else, keyed by the request, so a Slack retry does
+not reply twice. Only when the database itself is unreachable does the apology go straight to
+Slack: the command was not recorded, and the person must know to try again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.delivery.messages import ephemeral
+from bot.origin import Origin
+from bot.service import IncidentService
+from bot.views.messages import error_text, unexpected_error_text
+
+log = logging.getLogger(__name__)
+
+DIRECT_REPLY_TIMEOUT = 2.0
+
+
+def new_error_id() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+class Replies:
+    def __init__(self, service: IncidentService, client: AsyncWebClient) -> None:
+        self._service = service
+        self._client = client
+
+    async def tell(self, origin: Origin, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        message = ephemeral(origin.channel_id, origin.user_id, text, thread_ts=origin.thread_ts, blocks=blocks)
+        try:
+            await self._service.queue([message], origin.keyed("reply"))
+        except Exception:
+            log.exception("could not queue a reply; sending it directly", extra=_ids(origin))
+            await self._direct(origin, text)
+
+    async def refuse(self, origin: Origin, message: str, usage: str | None = None) -> None:
+        await self.tell(origin, error_text(message, usage))
+
+    async def apologise(self, origin: Origin, error_id: str) -> None:
+        await self.tell(origin, unexpected_error_text(error_id))
+
+    async def _direct(self, origin: Origin, text: str) -> None:
+        try:
+            await asyncio.wait_for(
+                self._client.chat_postEphemeral(
+                    channel=origin.channel_id, user=origin.user_id, text=text, thread_ts=origin.thread_ts
+                ),
+                timeout=DIRECT_REPLY_TIMEOUT,
+            )
+        except Exception:
+            log.exception("could not reply directly either", extra=_ids(origin))
+
+
+def unexpected(origin: Origin, what: str) -> str:
+    """Log an unexpected failure with everything needed to find it; return the id users are shown."""
+    error_id = new_error_id()
+    log.exception(f"unexpected error handling {what}", extra=_ids(origin) | {"error_id": error_id})
+    return error_id
+
+
+def _ids(origin: Origin) -> dict[str, Any]:
+    return {
+        "team_id": origin.workspace_id,
+        "user_id": origin.user_id,
+        "channel_id": origin.channel_id,
+        "thread_ts": origin.thread_ts,
+        "request_key": origin.key,
+    }

@@ -1,0 +1,70 @@
+"""``/incident …``: the reply goes back in the acknowledgement itself, after the commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from bot.delivery.messages import open_view
+from bot.grammar import ParseError, Verb, parse
+from bot.origin import Origin, UserError
+from bot.receivers.replies import unexpected
+from bot.service import IncidentService
+from bot.verbs import Verbs
+from bot.views.messages import error_text, unexpected_error_text
+from bot.views.modals import declare_modal
+
+
+class SlashReceiver:
+    def __init__(self, service: IncidentService, verbs: Verbs) -> None:
+        self._service = service
+        self._verbs = verbs
+
+    async def __call__(self, ack: AsyncAck, command: dict[str, Any], context: dict[str, Any]) -> None:
+        origin = _origin(command, context)
+        if origin is None:
+            await ack(text=error_text("Slack sent this command without a user or channel; nothing was changed."))
+            return
+        try:
+            parsed = parse(str(command.get("text") or ""), slash=True, in_incident_thread=False)
+            if parsed.verb is Verb.DECLARE and parsed.title is None:
+                await self._open_declare_modal(origin, command)
+                await ack()
+                return
+            result = await self._verbs.run(parsed, origin, slash=True)
+        except ParseError as error:
+            # error_text escapes what it is given, so it gets the text without the grammar's quoting.
+            await ack(text=error_text(error.plain_message, error.plain_usage), response_type="ephemeral")
+            return
+        except UserError as error:
+            await ack(text=error_text(error.message), response_type="ephemeral")
+            return
+        except Exception:
+            await ack(text=unexpected_error_text(unexpected(origin, "a slash command")), response_type="ephemeral")
+            return
+        reply = result.answer
+        if reply is not None:
+            await ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+        else:
+            await ack(text=result.done or "Done.", response_type="ephemeral")
+
+    async def _open_declare_modal(self, origin: Origin, command: dict[str, Any]) -> None:
+        trigger_id = command.get("trigger_id")
+        if not isinstance(trigger_id, str) or not trigger_id:
+            raise UserError("Slack sent no trigger to open the declare form: use `/incident declare <title>`.")
+        await self._service.queue([open_view(trigger_id, declare_modal(origin.channel_id))], origin.key)
+
+
+def _origin(command: dict[str, Any], context: dict[str, Any]) -> Origin | None:
+    workspace = context.get("team_id") or command.get("team_id")
+    user, channel = command.get("user_id"), command.get("channel_id")
+    if not all(isinstance(value, str) and value for value in (workspace, user, channel)):
+        return None
+    trigger = command.get("trigger_id")
+    return Origin(
+        workspace_id=str(workspace),
+        user_id=str(user),
+        channel_id=str(channel),
+        key=f"slash:{trigger}" if isinstance(trigger, str) and trigger else None,
+    )

@@ -1,0 +1,90 @@
+"""The SLA scheduler (SPEC §5): APScheduler ticks; what is due is decided by Postgres.
+
+Each tick claims due clocks with ``FOR UPDATE SKIP LOCKED`` and records the breach, the reminder
+and any draft in the same transaction as the outbox rows that announce them. Replicas may tick at
+the same moment: a clock is claimed by one of them, and once recorded it is no longer due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.clock import Clock
+from bot.reminders import plan_reminders
+from bot.service import Waker
+from storage.command_runner import CommandRunner, Effects
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 200
+
+
+class SlaScheduler:
+    def __init__(
+        self,
+        runner: CommandRunner,
+        effects: Effects,
+        clock: Clock,
+        waker: Waker,
+        *,
+        tick: timedelta,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> None:
+        self._runner = runner
+        self._effects = effects
+        self._clock = clock
+        self._waker = waker
+        self._tick = tick
+        self._batch_size = batch_size
+        self._scheduler: AsyncIOScheduler | None = None
+        self._ticking = asyncio.Lock()
+
+    async def tick(self) -> int:
+        """Record everything due now; returns how many incidents got a reminder."""
+        total = 0
+        while True:
+            changes = await self._runner.sweep_due(
+                now=self._clock.now(), limit=self._batch_size, plan=plan_reminders, effects=self._effects
+            )
+            if changes:
+                self._waker.wake()
+            total += len(changes)
+            if len(changes) < self._batch_size:
+                return total
+
+    def start(self) -> None:
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        scheduler.add_job(
+            self._scheduled_tick,
+            IntervalTrigger(seconds=self._tick.total_seconds(), timezone=UTC),
+            id="sla-tick",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+        log.info("SLA scheduler started", extra={"tick_s": self._tick.total_seconds()})
+
+    async def stop(self) -> None:
+        """No new ticks; the one in flight (if any) finishes first."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        async with self._ticking:
+            pass
+
+    async def _scheduled_tick(self) -> None:
+        async with self._ticking:
+            try:
+                reminded = await self.tick()
+            except Exception:
+                log.exception("SLA tick failed; the next tick tries again")
+                return
+            if reminded:
+                log.info("SLA tick recorded reminders", extra={"incidents": reminded})

@@ -1,0 +1,115 @@
+"""The application layer between Slack receivers and storage: find the incident, run the command,
+queue the replies. Every write goes through the command runner, so it commits before Slack is
+acknowledged; ``dispatcher.wake()`` then delivers what it queued without waiting for a sweep."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Sequence
+from typing import Protocol
+
+from bot.clock import Clock
+from bot.effects import SlackEffects
+from bot.origin import Origin, UserError
+from domain.commands import Declare, IncidentCommand
+from domain.errors import DomainError
+from domain.incident import IncidentRef
+from storage.command_runner import Change, CommandRunner, Duplicate
+from storage.event_store import RecordedEvent
+from storage.incident_repository import StoredIncident
+from storage.outbox import OutboxMessage
+
+
+class Waker(Protocol):
+    def wake(self) -> None: ...
+
+
+class IncidentService:
+    def __init__(self, runner: CommandRunner, effects: SlackEffects, clock: Clock, waker: Waker) -> None:
+        self.runner = runner
+        self.clock = clock
+        self._effects = effects
+        self._waker = waker
+
+    async def declare(self, origin: Origin, command: Declare) -> Change | Duplicate:
+        result = await self._guard(
+            self.runner.declare(
+                origin.workspace_id, command, now=self.clock.now(), idempotency_key=origin.key, effects=self._effects
+            )
+        )
+        self._waker.wake()
+        return result
+
+    async def apply(self, origin: Origin, ref: IncidentRef, command: IncidentCommand) -> Change | Duplicate:
+        result = await self._guard(
+            self.runner.execute(ref, command, now=self.clock.now(), idempotency_key=origin.key, effects=self._effects)
+        )
+        self._waker.wake()
+        return result
+
+    async def queue(self, messages: Sequence[OutboxMessage], key: str | None, incident_id: int | None = None) -> bool:
+        """Send replies that change no incident, once per key (a Slack retry gets no second reply)."""
+        queued = await self.runner.record(messages, now=self.clock.now(), idempotency_key=key, incident_id=incident_id)
+        self._waker.wake()
+        return queued
+
+    async def target(self, origin: Origin, number: int | None, *, resolved: bool = False) -> StoredIncident:
+        """The incident a request is about: the one named, the thread's, or the channel's only one
+        (only open one; only resolved one for ``resolved``, which is what reopen and close act on)."""
+        async with self.runner.unit_of_work() as uow:
+            in_thread = None
+            if origin.thread_ts:
+                in_thread = await uow.incidents.by_thread(origin.workspace_id, origin.channel_id, origin.thread_ts)
+            if number is not None:
+                named = await uow.incidents.get(IncidentRef(origin.workspace_id, number))
+                if named is None:
+                    raise UserError(
+                        f"INC-{number} doesn't exist in this workspace. `/incident list` shows open incidents."
+                    )
+                if in_thread is not None and in_thread.id != named.id:
+                    raise UserError(
+                        f"This thread is {in_thread.incident.ref}, but you named INC-{number}. "
+                        f"To change INC-{number}, use its thread or `/incident <command> INC-{number}`."
+                    )
+                return named
+            if in_thread is not None:
+                return in_thread
+            finder = uow.incidents.resolved_in_channel if resolved else uow.incidents.open_in_channel
+            candidates = await finder(origin.workspace_id, origin.channel_id)
+        kind = "resolved" if resolved else "open"
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates:
+            hint = "" if resolved else ", or declare one with `/incident declare <title>`"
+            raise UserError(f"There is no {kind} incident in this channel. Name one (e.g. `INC-42`){hint}.")
+        refs = ", ".join(str(c.incident.ref) for c in candidates[:10])
+        raise UserError(
+            f"This channel has {len(candidates)} {kind} incidents ({refs}): say which one, "
+            f"e.g. `INC-{candidates[-1].incident.ref.number}` right after the command."
+        )
+
+    async def is_incident_thread(self, origin: Origin) -> bool:
+        if origin.thread_ts is None:
+            return False
+        async with self.runner.unit_of_work() as uow:
+            found = await uow.incidents.by_thread(origin.workspace_id, origin.channel_id, origin.thread_ts)
+        return found is not None
+
+    async def history(self, incident_id: int) -> list[RecordedEvent]:
+        async with self.runner.unit_of_work() as uow:
+            return await uow.events.history(incident_id)
+
+    async def open_incidents(self, workspace_id: str) -> list[StoredIncident]:
+        async with self.runner.unit_of_work() as uow:
+            return await uow.incidents.open_in_workspace(workspace_id)
+
+    async def recent_incidents(self, workspace_id: str) -> list[StoredIncident]:
+        async with self.runner.unit_of_work() as uow:
+            return await uow.incidents.recent(workspace_id)
+
+    @staticmethod
+    async def _guard(pending: Awaitable[Change | Duplicate]) -> Change | Duplicate:
+        """Domain refusals become user errors: the message is already written for people."""
+        try:
+            return await pending
+        except DomainError as refused:
+            raise UserError(refused.message) from refused

@@ -1,0 +1,127 @@
+"""Carrying out a parsed command, the same way for ``@firebreak <verb>`` and ``/incident <verb>``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.grammar import Parsed, Verb, declare_command, help_text, to_command
+from bot.origin import Origin, UserError
+from bot.service import IncidentService
+from bot.views.audit import audit_text
+from bot.views.card import card_fallback_text
+from bot.views.escaping import channel_link
+from bot.views.messages import incident_list, incident_summary, timeline_text
+from bot.views.stakeholder import template_update
+from domain import events as ev
+from domain.commands import RecordAiDraft
+from domain.incident import IncidentRef
+from storage.command_runner import Change, Duplicate
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Something only the person who asked needs to see."""
+
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class VerbResult:
+    answer: Reply | None = None  # what they asked to see (list, show, help…)
+    done: str | None = None  # a one-line confirmation of a change; the thread has the audit line
+
+
+DUPLICATE_NOTE = "Already done: Slack delivered this request twice, and it was applied once."
+
+
+class Verbs:
+    def __init__(self, service: IncidentService) -> None:
+        self._service = service
+        self._readers: dict[Verb, Callable[[Parsed, Origin, bool], Awaitable[VerbResult]]] = {
+            Verb.LIST: self._list,
+            Verb.SHOW: self._show,
+            Verb.TIMELINE: self._timeline,
+            Verb.HELP: self._help,
+        }
+
+    async def run(self, parsed: Parsed, origin: Origin, *, slash: bool) -> VerbResult:
+        reader = self._readers.get(parsed.verb)
+        if reader is not None:
+            return await reader(parsed, origin, slash)
+        if parsed.verb is Verb.DECLARE:
+            return await self._declare(parsed, origin, slash)
+        if parsed.verb is Verb.UPDATE and parsed.text is None:
+            return await self.draft_update(origin, parsed.number)
+        after_resolution = parsed.verb in (Verb.REOPEN, Verb.CLOSE)
+        stored = await self._service.target(origin, parsed.number, resolved=after_resolution)
+        command = to_command(parsed, actor=origin.user_id, source=origin.source)
+        return _confirmation(await self._service.apply(origin, stored.incident.ref, command))
+
+    async def draft_update(self, origin: Origin, number: int | None) -> VerbResult:
+        """Draft a stakeholder update from the incident's facts and post it in its thread."""
+        stored = await self._service.target(origin, number)
+        history = await self._service.history(stored.id)
+        notes = [item.event.text for item in history if isinstance(item.event, ev.NoteAdded)]
+        text = template_update(stored.incident, notes[-1] if notes else None, self._service.clock.now())
+        command = RecordAiDraft(
+            actor=origin.user_id,
+            source=origin.source,
+            text=text,
+            model=None,
+            based_on=tuple(item.seq for item in history),
+            ai_written=False,
+        )
+        result = await self._service.apply(origin, stored.incident.ref, command)
+        if isinstance(result, Duplicate):
+            return VerbResult(done=DUPLICATE_NOTE)
+        return VerbResult(done=f"Drafted a stakeholder update for {stored.incident.ref} in its thread.")
+
+    async def _declare(self, parsed: Parsed, origin: Origin, slash: bool) -> VerbResult:
+        if parsed.title is None:
+            raise UserError("Give the incident a title: `/incident declare <title> [sev1-4]`.")
+        # A mention declares on its own thread; the slash command has no message, so the card
+        # goes to the channel's top level and its own thread becomes the incident's.
+        thread = None if slash else (origin.thread_ts or origin.message_ts)
+        command = declare_command(
+            parsed, actor=origin.user_id, source=origin.source, channel_id=origin.channel_id, thread_ts=thread
+        )
+        result = await self._service.declare(origin, command)
+        if isinstance(result, Duplicate):
+            return VerbResult(done=DUPLICATE_NOTE)
+        incident = result.after
+        where = "this thread" if thread else channel_link(incident.channel_id)
+        return VerbResult(done=f"Declared {incident.ref} ({incident.severity.label}); its card is in {where}.")
+
+    async def _list(self, parsed: Parsed, origin: Origin, slash: bool) -> VerbResult:
+        finder = self._service.recent_incidents if parsed.show_all else self._service.open_incidents
+        incidents = [stored.incident for stored in await finder(origin.workspace_id)]
+        return VerbResult(answer=Reply(incident_list(incidents, self._service.clock.now(), all=parsed.show_all)))
+
+    async def _show(self, parsed: Parsed, origin: Origin, slash: bool) -> VerbResult:
+        incident = (await self._service.target(origin, parsed.number)).incident
+        blocks = incident_summary(incident, self._service.clock.now())
+        return VerbResult(answer=Reply(card_fallback_text(incident), blocks))
+
+    async def _timeline(self, parsed: Parsed, origin: Origin, slash: bool) -> VerbResult:
+        stored = await self._service.target(origin, parsed.number)
+        history = [(item.seq, item.event) for item in await self._service.history(stored.id)]
+        return VerbResult(answer=Reply(timeline_text(stored.incident, history, self._service.clock.now())))
+
+    async def _help(self, parsed: Parsed, origin: Origin, slash: bool) -> VerbResult:
+        return VerbResult(answer=Reply(help_text(slash=slash)))
+
+
+def _confirmation(result: Change | Duplicate) -> VerbResult:
+    if isinstance(result, Duplicate):
+        return VerbResult(done=DUPLICATE_NOTE)
+    return VerbResult(done=audit_text([item.event for item in result.events], result.after) or "Done.")
+
+
+def ref_in(origin: Origin, ref: IncidentRef) -> IncidentRef:
+    """Refuse a control that names an incident of another workspace (a forged or misrouted payload)."""
+    if ref.workspace_id != origin.workspace_id:
+        raise UserError("That control belongs to another workspace's incident; nothing was changed.")
+    return ref

@@ -1,0 +1,276 @@
+"""The bot under test: the real aiohttp app on a free port, driven over HTTP with signed Slack
+payloads, talking to the fake Slack Web API and the real Postgres."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import urllib.parse
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy import func, select
+
+from bot.clock import Clock
+from bot.composition import FIREBREAK, Firebreak, web_application
+from bot.config_file import FirebreakConfig
+from bot.settings import Settings
+from domain.incident import Incident, IncidentRef
+from storage.incident_repository import StoredIncident
+from storage.schema import outbox
+from storage.unit_of_work import UnitOfWork
+from tests.e2e.signing import slack_signature_headers
+from tests.fake_slack import FakeSlack
+from tests.fake_slack.models import Message
+
+SIGNING_SECRET = "test-signing-secret"
+CHANNEL = "C0INCIDENT"
+ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
+BOT_USER = "U0FIREBOT"
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    text: str
+
+    def json(self) -> Any:
+        return json.loads(self.text) if self.text else None
+
+
+class BotUnderTest:
+    def __init__(
+        self,
+        slack: FakeSlack,
+        database_url: str,
+        workspace: str,
+        *,
+        clock: Clock | None = None,
+        config: FirebreakConfig | None = None,
+    ) -> None:
+        self.slack = slack
+        self.workspace = workspace
+        self.clock = clock
+        # The scheduler ticks only when a test says so, unless the test asks for real ticks.
+        self.config = config or FirebreakConfig(tick=timedelta(hours=1))
+        self.settings = Settings(
+            slack_bot_token=slack.token,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=slack.base_url,
+            database_url=database_url,
+            port=0,
+        )
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self.url = ""
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> BotUnderTest:
+        app = web_application(self.settings, self.clock, self.config)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}"
+        self._session = aiohttp.ClientSession()
+        return self
+
+    async def stop(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        self._runner = self._session = None
+
+    @property
+    def firebreak(self) -> Firebreak:
+        assert self._runner is not None
+        return self._runner.app[FIREBREAK]
+
+    # ------------------------------------------------------------------ raw HTTP
+    async def post(
+        self, body: str, content_type: str, *, headers: dict[str, str] | None = None, signed: bool = True
+    ) -> Response:
+        assert self._session is not None
+        all_headers = {"Content-Type": content_type, **(headers or {})}
+        if signed:
+            all_headers = slack_signature_headers(SIGNING_SECRET, body) | all_headers
+        async with self._session.post(f"{self.url}/slack/events", data=body.encode(), headers=all_headers) as resp:
+            return Response(resp.status, await resp.text())
+
+    async def get(self, path: str) -> Response:
+        assert self._session is not None
+        async with self._session.get(f"{self.url}{path}") as resp:
+            return Response(resp.status, await resp.text())
+
+    # ------------------------------------------------------------------ Slack payloads
+    async def send_event(
+        self, event: dict[str, Any], *, event_id: str | None = None, retry: int | None = None
+    ) -> Response:
+        envelope = {
+            "token": "legacy",
+            "team_id": self.workspace,
+            "api_app_id": "A0FIREBREAK",
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(_ids):08d}",
+            "event_time": 1700000000,
+            "event": event,
+        }
+        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
+        return await self.post(json.dumps(envelope), "application/json", headers=headers)
+
+    async def mention(
+        self,
+        text: str,
+        *,
+        user: str = ALICE,
+        channel: str = CHANNEL,
+        thread_ts: str | None = None,
+        event_id: str | None = None,
+    ) -> tuple[Response, Message]:
+        """A person types ``@firebreak <text>``: the message exists in Slack, then the event arrives."""
+        typed = f"<@{BOT_USER}> {text}"
+        message = self.slack.state.post_user_message(channel, user, typed, thread_ts=thread_ts)
+        event = {"type": "app_mention", "user": user, "text": typed, "ts": message.ts, "channel": channel}
+        if thread_ts:
+            event["thread_ts"] = thread_ts
+        return await self.send_event(event, event_id=event_id), message
+
+    async def slash(self, text: str, *, user: str = ALICE, channel: str = CHANNEL) -> Response:
+        form = {
+            "token": "legacy",
+            "team_id": self.workspace,
+            "channel_id": channel,
+            "user_id": user,
+            "command": "/incident",
+            "text": text,
+            "trigger_id": f"trigger.{uuid.uuid4().hex}",
+            "response_url": self.slack.response_url(f"slash-{next(_ids)}"),
+        }
+        return await self.post(urllib.parse.urlencode(form), "application/x-www-form-urlencoded")
+
+    async def interact(self, payload: dict[str, Any]) -> Response:
+        form = urllib.parse.urlencode({"payload": json.dumps(payload)})
+        return await self.post(form, "application/x-www-form-urlencoded")
+
+    async def click(self, card: Message, action_id: str, *, user: str = ALICE, **chosen: Any) -> Response:
+        """Use a control of a posted message exactly as Slack reports it: the element from the
+        message's own blocks, plus what was chosen (``selected_option`` value, ``selected_user``)."""
+        block, element = find_control(card, action_id)
+        action: dict[str, Any] = {
+            "type": element["type"],
+            "action_id": action_id,
+            "block_id": block["block_id"],
+            "action_ts": f"{1700000000 + next(_ids)}.000001",
+        }
+        if "value" in element:
+            action["value"] = element["value"]
+        if "option_value" in chosen:
+            option = next(o for o in element["options"] if o["value"].endswith(":" + chosen["option_value"]))
+            action["selected_option"] = option
+        if "selected_user" in chosen:
+            action["selected_user"] = chosen["selected_user"]
+        container = {"type": "message", "message_ts": card.ts, "channel_id": card.channel, "is_ephemeral": False}
+        if card.thread_ts:
+            container["thread_ts"] = card.thread_ts
+        payload = {
+            "type": "block_actions",
+            "team": {"id": self.workspace, "domain": "test"},
+            "user": {"id": user, "team_id": self.workspace},
+            "api_app_id": "A0FIREBREAK",
+            "trigger_id": f"trigger.{uuid.uuid4().hex}",
+            "container": container,
+            "channel": {"id": card.channel},
+            "message": {"ts": card.ts, "thread_ts": card.thread_ts, "blocks": card.blocks, "text": card.text},
+            "response_url": self.slack.response_url(f"action-{next(_ids)}"),
+            "actions": [action],
+        }
+        return await self.interact(payload)
+
+    async def submit_view(
+        self, view: dict[str, Any], values: dict[str, dict[str, Any]], *, user: str = ALICE, view_id: str | None = None
+    ) -> Response:
+        """Submit a modal the bot opened, with ``values`` as ``view.state.values``."""
+        payload = {
+            "type": "view_submission",
+            "team": {"id": self.workspace, "domain": "test"},
+            "user": {"id": user, "team_id": self.workspace},
+            "api_app_id": "A0FIREBREAK",
+            "trigger_id": f"trigger.{uuid.uuid4().hex}",
+            "view": {
+                **view,
+                "id": view_id or f"V{next(_ids):08d}",
+                "team_id": self.workspace,
+                "state": {"values": values},
+            },
+        }
+        return await self.interact(payload)
+
+    # ------------------------------------------------------------------ looking inside
+    async def incident(self, number: int) -> Incident:
+        stored = await self.stored(number)
+        return stored.incident
+
+    async def stored(self, number: int) -> StoredIncident:
+        async with UnitOfWork(self.firebreak.engine) as uow:
+            stored = await uow.incidents.get(IncidentRef(self.workspace, number))
+        assert stored is not None, f"INC-{number} was not declared in {self.workspace}"
+        return stored
+
+    async def pending_deliveries(self) -> int:
+        async with self.firebreak.engine.connect() as connection:
+            query = (
+                select(func.count())
+                .select_from(outbox)
+                .where(outbox.c.delivered_at.is_(None), outbox.c.failed_at.is_(None))
+            )
+            return int((await connection.execute(query)).scalar_one())
+
+    async def card(self, number: int, within: float = 5.0) -> Message:
+        """The incident's card as Slack shows it now (waits until it has been posted)."""
+        deadline = asyncio.get_running_loop().time() + within
+        while True:
+            stored = await self.stored(number)
+            if stored.card_ts is not None:
+                message = self.slack.message(stored.incident.channel_id, stored.card_ts)
+                assert message is not None, f"INC-{number}'s card {stored.card_ts} is not in Slack"
+                return message
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"INC-{number}'s card was not posted within {within}s\n{self.slack.summary()}")
+            await asyncio.sleep(0.02)
+
+    async def tick(self) -> int:
+        """One scheduler tick, now, as APScheduler would run it; returns incidents reminded."""
+        return await self.firebreak.scheduler.tick()
+
+    async def settle(self, within: float = 5.0) -> None:
+        """Wait until everything committed so far has been delivered (or given up on)."""
+        deadline = asyncio.get_running_loop().time() + within
+        while await self.pending_deliveries():
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"outbox not drained within {within}s\n{self.slack.summary()}")
+            await asyncio.sleep(0.02)
+
+
+def find_control(message: Message, action_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    for block in message.blocks or []:
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            if element.get("action_id") == action_id:
+                return block, element
+    raise AssertionError(f"no control {action_id!r} on message {message.ts}: {controls(message)}")
+
+
+def controls(message: Message) -> list[str]:
+    return [
+        element["action_id"]
+        for block in message.blocks or []
+        if block.get("type") == "actions"
+        for element in block.get("elements", [])
+    ]

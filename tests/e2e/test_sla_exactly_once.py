@@ -1,0 +1,100 @@
+"""Each reminder is sent exactly once per due time: across replicas, restarts, and real ticks."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from bot.config_file import FirebreakConfig
+from domain.severity import Severity
+from domain.sla import DEFAULT_POLICY, SlaPolicy
+from tests.clock import MutableClock
+from tests.e2e.harness import CHANNEL, BotUnderTest
+from tests.fake_slack import FakeSlack
+
+T0 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+INCIDENTS = 30
+
+
+def reminders(slack: FakeSlack) -> list[str]:
+    """Every ack reminder Slack received, by the thread it went to."""
+    return [
+        m.thread_ts or ""
+        for m in slack.messages(CHANNEL)
+        if m.bot_id and m.thread_ts and "is not acknowledged yet" in str(m.blocks)
+    ]
+
+
+async def breaches(bot: BotUnderTest, number: int) -> list[datetime]:
+    history = await bot.firebreak.service.history((await bot.stored(number)).id)
+    return [item.event.due_at for item in history if item.event.type == "sla_breached"]  # type: ignore[attr-defined]
+
+
+async def test_two_schedulers_ticking_together_remind_once(slack: FakeSlack, database_url: str, workspace: str) -> None:
+    clock = MutableClock(T0)
+    first = await BotUnderTest(slack, database_url, workspace, clock=clock).start()
+    second = await BotUnderTest(slack, database_url, workspace, clock=clock).start()
+    try:
+        for i in range(INCIDENTS):
+            response, _ = await first.mention(f"outage number {i} sev1")
+            assert response.status == 200
+        await first.settle()
+        clock.set(T0 + timedelta(minutes=5))
+        counts = await asyncio.gather(first.tick(), second.tick(), first.tick(), second.tick())
+        assert sum(counts) == INCIDENTS, counts
+        await first.settle()
+        await second.settle()
+        assert len(reminders(slack)) == INCIDENTS
+        assert len(set(reminders(slack))) == INCIDENTS, "one reminder in each incident's thread"
+        for number in range(1, INCIDENTS + 1):
+            assert await breaches(first, number) == [T0 + timedelta(minutes=5)]
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+async def test_a_restart_between_claim_and_delivery_neither_loses_nor_repeats(
+    slack: FakeSlack, database_url: str, workspace: str
+) -> None:
+    clock = MutableClock(T0)
+    before = await BotUnderTest(slack, database_url, workspace, clock=clock).start()
+    await before.mention("payments down sev1")
+    await before.card(1)
+    await before.settle()
+    slack.fail("chat.postMessage", status=500, times=None)
+    clock.set(T0 + timedelta(minutes=5))
+    assert await before.tick() == 1  # claimed and committed: the reminder is in the outbox
+    await before.stop()
+    assert reminders(slack) == []
+
+    slack.clear_faults()
+    clock.advance(minutes=2)  # past the failed attempt's backoff, short of the next ack window
+    after = await BotUnderTest(slack, database_url, workspace, clock=clock).start()
+    try:
+        await slack.wait_for(lambda s: reminders(s) or None, what="the reminder after the restart")
+        assert await after.tick() == 0, "the clock moved on when the breach was recorded"
+        await after.settle(within=10)
+        assert len(reminders(slack)) == 1
+        assert await breaches(after, 1) == [T0 + timedelta(minutes=5)]
+    finally:
+        await after.stop()
+
+
+async def test_real_ticks_with_short_windows_remind_on_time(
+    slack: FakeSlack, database_url: str, workspace: str
+) -> None:
+    windows = dict(DEFAULT_POLICY.windows)
+    windows[Severity.SEV1] = windows[Severity.SEV1].__class__(
+        ack=timedelta(seconds=2), update=timedelta(hours=1), resolve=timedelta(hours=4)
+    )
+    config = FirebreakConfig(policy=SlaPolicy(windows), tick=timedelta(seconds=0.5))
+    bot = await BotUnderTest(slack, database_url, workspace, config=config).start()
+    try:
+        await bot.mention("search is down sev1")
+        card = await bot.card(1)
+        declared = datetime.now(UTC)
+        await slack.wait_for(lambda s: reminders(s) or None, timeout=8, what="an ack reminder from a real tick")
+        assert datetime.now(UTC) - declared >= timedelta(seconds=1.5), "not before the window ends"
+        assert reminders(slack) == [card.thread_ts]
+    finally:
+        await bot.stop()
