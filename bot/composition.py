@@ -7,15 +7,20 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import aiohttp
+import anthropic
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.ai.breaker import CircuitBreaker
+from bot.ai.drafting import AI_DRAFT_UPDATE, DraftingSender
+from bot.ai.writer import AI_TIMEOUT_SECONDS, StakeholderWriter
 from bot.clock import Clock, SystemClock
 from bot.config_file import FirebreakConfig, load_config
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.routing import SenderRouter
 from bot.delivery.senders import SlackSender
 from bot.effects import SlackEffects
 from bot.http import ENGINE, MAX_BODY_BYTES, SLACK_APP, add_routes
@@ -68,9 +73,14 @@ async def assemble(settings: Settings, clock: Clock, config: FirebreakConfig) ->
         retry_handlers=[],
     )
     http = aiohttp.ClientSession()
-    dispatcher = Dispatcher(engine, SlackSender(client, engine, clock, http), clock)
     runner = CommandRunner(engine, config.policy)
-    effects = SlackEffects(settings.stakeholder_channel)
+    writer = StakeholderWriter(_anthropic(settings), config.ai_model, CircuitBreaker(clock))
+    effects = SlackEffects(settings.stakeholder_channel, ai_drafts=writer.enabled)
+    senders = SenderRouter(
+        SlackSender(client, engine, clock, http),
+        {AI_DRAFT_UPDATE: DraftingSender(runner, effects, writer, clock)},
+    )
+    dispatcher = Dispatcher(engine, senders, clock)
     service = IncidentService(runner, effects, clock, dispatcher)
     scheduler = SlaScheduler(runner, effects, clock, dispatcher, tick=config.tick)
     verbs = Verbs(service)
@@ -87,6 +97,19 @@ async def assemble(settings: Settings, clock: Clock, config: FirebreakConfig) ->
     dispatcher.start()
     scheduler.start()
     return Firebreak(engine, client, http, dispatcher, scheduler, service, slack_app)
+
+
+def _anthropic(settings: Settings) -> anthropic.AsyncAnthropic | None:
+    if not settings.anthropic_api_key:
+        log.info("ANTHROPIC_API_KEY is not set: stakeholder updates are drafted from the template")
+        return None
+    # One quick retry inside the SDK; past that the draft falls back to the template at once.
+    return anthropic.AsyncAnthropic(
+        api_key=settings.anthropic_api_key,
+        base_url=settings.anthropic_base_url,
+        max_retries=1,
+        timeout=AI_TIMEOUT_SECONDS,
+    )
 
 
 FIREBREAK = web.AppKey("firebreak", Firebreak)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.ai.drafting import draft_job
 from bot.delivery import messages as out
 from bot.views.audit import audit_text
 from bot.views.formatting import actor_label
 from bot.views.reminders import ack_reminder, resolve_notice, update_reminder
 from bot.views.stakeholder import draft_blocks, published_blocks
 from domain import events as ev
+from domain.commands import SYSTEM_ACTOR
 from domain.incident import Incident
 from domain.sla import ClockKind
 from storage.command_runner import Change
@@ -17,8 +19,11 @@ from storage.outbox import OutboxMessage
 
 
 class SlackEffects:
-    def __init__(self, stakeholder_channel: str | None = None) -> None:
+    def __init__(self, stakeholder_channel: str | None = None, *, ai_drafts: bool = False) -> None:
         self._stakeholder_channel = stakeholder_channel
+        # With an AI configured, an update-due reminder (which carries the template draft so it
+        # is never late) is followed by an AI draft, written off the scheduler's path.
+        self._ai_drafts = ai_drafts
 
     def __call__(self, change: Change) -> list[OutboxMessage]:
         if any(isinstance(item.event, ev.Declared) for item in change.events):
@@ -40,7 +45,10 @@ class SlackEffects:
         ref = change.after.ref
         incident_id = change.incident_id
         if isinstance(event, ev.SlaBreached):
-            return [out.thread_message(incident_id, *self._reminder(change, event))]
+            messages = [out.thread_message(incident_id, *self._reminder(change, event))]
+            if event.kind is ClockKind.UPDATE and self._ai_drafts:
+                messages.append(draft_job(incident_id, SYSTEM_ACTOR))
+            return messages
         if isinstance(event, ev.AiDraftCreated):
             blocks = draft_blocks(ref, seq, event.text, ai_written=event.ai_written, model=event.model)
             return [out.thread_message(change.incident_id, f"Draft stakeholder update for {ref}", blocks)]

@@ -21,6 +21,7 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     database_url: str | None = None
     anthropic_api_key: str | None = None
+    anthropic_base_url: str | None = None
     stakeholder_channel: str | None = None
     config_path: str | None = None
     port: int = DEFAULT_PORT
@@ -64,6 +65,7 @@ class Settings:
             slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
             database_url=get("DATABASE_URL"),
             anthropic_api_key=get("ANTHROPIC_API_KEY"),
+            anthropic_base_url=get("ANTHROPIC_BASE_URL"),
             stakeholder_channel=get("STAKEHOLDER_CHANNEL"),
             config_path=get("FIREBREAK_CONFIG"),
             port=int(port_text),

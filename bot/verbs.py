@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.ai.drafting import draft_job
 from bot.grammar import Parsed, Verb, declare_command, help_text, to_command
 from bot.origin import Origin, UserError
 from bot.service import IncidentService
@@ -13,10 +14,8 @@ from bot.views.audit import audit_text
 from bot.views.card import card_fallback_text
 from bot.views.escaping import channel_link
 from bot.views.messages import incident_list, incident_summary, timeline_text
-from bot.views.stakeholder import template_update
-from domain import events as ev
-from domain.commands import RecordAiDraft
 from domain.incident import IncidentRef
+from domain.lifecycle import Status
 from storage.command_runner import Change, Duplicate
 
 
@@ -61,23 +60,15 @@ class Verbs:
         return _confirmation(await self._service.apply(origin, stored.incident.ref, command))
 
     async def draft_update(self, origin: Origin, number: int | None) -> VerbResult:
-        """Draft a stakeholder update from the incident's facts and post it in its thread."""
+        """Ask for a draft stakeholder update; it is written off the request path and posted in
+        the incident's thread when ready (from the AI, or the template if the AI cannot help)."""
         stored = await self._service.target(origin, number)
-        history = await self._service.history(stored.id)
-        notes = [item.event.text for item in history if isinstance(item.event, ev.NoteAdded)]
-        text = template_update(stored.incident, notes[-1] if notes else None, self._service.clock.now())
-        command = RecordAiDraft(
-            actor=origin.user_id,
-            source=origin.source,
-            text=text,
-            model=None,
-            based_on=tuple(item.seq for item in history),
-            ai_written=False,
-        )
-        result = await self._service.apply(origin, stored.incident.ref, command)
-        if isinstance(result, Duplicate):
+        ref = stored.incident.ref
+        if stored.incident.status is Status.CLOSED:
+            raise UserError(f"{ref} is closed; there is nothing left to tell stakeholders.")
+        if not await self._service.queue([draft_job(stored.id, origin.user_id)], origin.key):
             return VerbResult(done=DUPLICATE_NOTE)
-        return VerbResult(done=f"Drafted a stakeholder update for {stored.incident.ref} in its thread.")
+        return VerbResult(done=f"Drafting a stakeholder update for {ref}; it will appear in its thread shortly.")
 
     async def _declare(self, parsed: Parsed, origin: Origin, slash: bool) -> VerbResult:
         if parsed.title is None:

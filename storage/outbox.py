@@ -22,6 +22,9 @@ class OutboxMessage:
     kind: str
     payload: Mapping[str, Any] = field(default_factory=dict)
     coalesce_key: str | None = None
+    # A detached message is stored without its incident, so it is not delivered in order with
+    # (nor does it hold up) the incident's messages: for slow work such as drafting with an AI.
+    detached: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class Outbox:
             return []
         rows = [
             {
-                "incident_id": incident_id,
+                "incident_id": None if message.detached else incident_id,
                 "kind": message.kind,
                 "payload": dict(message.payload),
                 "coalesce_key": message.coalesce_key,

@@ -43,6 +43,10 @@ def _coalesce_key(row: PendingDelivery) -> str | None:
     return row.coalesce_key if row.kind == kinds.REFRESH_CARD else None
 
 
+def _order_key(row: PendingDelivery) -> int:
+    return row.incident_id if row.incident_id is not None else -row.id
+
+
 def backoff(attempts: int) -> float:
     """1 s, 2 s, 4 s … capped at five minutes, with jitter so replicas do not retry in step."""
     # The exponent is bounded too: 2.0 ** 1024 overflows, and a row may be retried for days.
@@ -110,7 +114,9 @@ class Dispatcher:
             except Exception:
                 log.exception("outbox sweep failed; retrying")
                 claimed = 0
-            if claimed >= self._batch_size or self._stopping:
+            # A round that delivered something may have queued more (a drafting job records its
+            # draft), so look again at once; only an empty round waits for a wake or the sweep.
+            if claimed or self._stopping:
                 continue
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self._sweep_interval)
@@ -119,7 +125,9 @@ class Dispatcher:
         """Claim one batch of due rows and deliver it; returns how many rows were claimed."""
         async with UnitOfWork(self._engine) as uow:
             rows = await uow.outbox.claim_due(self._clock.now(), limit=self._batch_size, lease=self._lease)
-        by_incident = groupby(sorted(rows, key=lambda r: (r.incident_id or 0, r.id)), key=lambda r: r.incident_id)
+        # An incident's rows go out in order; rows that belong to no incident (replies, AI jobs)
+        # each go their own way, so a slow one holds up nothing else.
+        by_incident = groupby(sorted(rows, key=lambda r: (_order_key(r), r.id)), key=_order_key)
         await asyncio.gather(*(self._deliver_in_order(list(group)) for _, group in by_incident))
         return len(rows)
 

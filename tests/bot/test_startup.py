@@ -9,7 +9,6 @@ import logging
 import signal
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -23,7 +22,8 @@ from bot.logs import JsonFormatter
 from storage.database import create_engine, database_config
 from tests.databases import fresh_postgres_database
 from tests.e2e.bot_process import BotProcess, clean_environment, free_port
-from tests.e2e.harness import ALICE, BOT_USER, CHANNEL, SIGNING_SECRET
+from tests.e2e.harness import ALICE, CHANNEL, SIGNING_SECRET
+from tests.e2e.payloads import mention
 from tests.fake_slack import FakeSlack
 
 # Shaped like a real bot token, so a leak is a leak (and so redaction by pattern is exercised).
@@ -148,17 +148,9 @@ async def test_healthz_answers_200_when_the_database_does(running_bot: BotProces
 
 
 async def test_logs_are_json_lines_without_secrets(running_bot: BotProcess, slack: FakeSlack) -> None:
-    typed = f"<@{BOT_USER}> checkout is failing sev1"
-    message = slack.state.post_user_message(CHANNEL, ALICE, typed)
-    envelope = {
-        "token": "legacy",
-        "team_id": slack.state.team_id,
-        "api_app_id": "A0FIREBREAK",
-        "type": "event_callback",
-        "event_id": f"Ev{uuid.uuid4().hex[:10]}",
-        "event_time": int(time.time()),
-        "event": {"type": "app_mention", "user": ALICE, "text": typed, "ts": message.ts, "channel": CHANNEL},
-    }
+    envelope, _ = mention(
+        slack.state, team_id=slack.state.team_id, user=ALICE, channel=CHANNEL, text="checkout is failing sev1"
+    )
     status, _ = await running_bot.post_signed(json.dumps(envelope))
     assert status == 200
     await slack.wait_for(lambda s: [c for c in s.calls_to("chat.postMessage") if c.ok], timeout=5)

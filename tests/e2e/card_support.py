@@ -14,7 +14,8 @@ from bot.views import action_ids as ids
 from domain import events as ev
 from domain.incident import IncidentRef
 from storage.unit_of_work import UnitOfWork
-from tests.e2e.harness import BotUnderTest, Response, find_control
+from tests.e2e.harness import BotUnderTest, Response
+from tests.e2e.payloads import find_control
 from tests.fake_slack import FakeSlack
 from tests.fake_slack.models import Message
 

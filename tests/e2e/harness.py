@@ -7,7 +7,6 @@ import asyncio
 import itertools
 import json
 import urllib.parse
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -24,14 +23,24 @@ from domain.incident import Incident, IncidentRef
 from storage.incident_repository import StoredIncident
 from storage.schema import outbox
 from storage.unit_of_work import UnitOfWork
+from tests.e2e.payloads import (
+    FORM_TYPE,
+    JSON_TYPE,
+    block_actions,
+    event_envelope,
+    interaction_form,
+    mention_event,
+    slash_form,
+    view_submission,
+)
 from tests.e2e.signing import slack_signature_headers
 from tests.fake_slack import FakeSlack
 from tests.fake_slack.models import Message
 
 SIGNING_SECRET = "test-signing-secret"
+ANTHROPIC_TEST_URL = "http://anthropic.test"
 CHANNEL = "C0INCIDENT"
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
-BOT_USER = "U0FIREBOT"
 _ids = itertools.count(1)
 
 
@@ -53,6 +62,7 @@ class BotUnderTest:
         *,
         clock: Clock | None = None,
         config: FirebreakConfig | None = None,
+        anthropic_api_key: str | None = None,
     ) -> None:
         self.slack = slack
         self.workspace = workspace
@@ -64,6 +74,9 @@ class BotUnderTest:
             slack_signing_secret=SIGNING_SECRET,
             slack_api_url=slack.base_url,
             database_url=database_url,
+            anthropic_api_key=anthropic_api_key,
+            # Never the real API: tests that give a key intercept this host with respx.
+            anthropic_base_url=ANTHROPIC_TEST_URL,
             port=0,
         )
         self._runner: web.AppRunner | None = None
@@ -114,17 +127,9 @@ class BotUnderTest:
     async def send_event(
         self, event: dict[str, Any], *, event_id: str | None = None, retry: int | None = None
     ) -> Response:
-        envelope = {
-            "token": "legacy",
-            "team_id": self.workspace,
-            "api_app_id": "A0FIREBREAK",
-            "type": "event_callback",
-            "event_id": event_id or f"Ev{next(_ids):08d}",
-            "event_time": 1700000000,
-            "event": event,
-        }
+        envelope = event_envelope(self.workspace, event, event_id=event_id)
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
-        return await self.post(json.dumps(envelope), "application/json", headers=headers)
+        return await self.post(json.dumps(envelope), JSON_TYPE, headers=headers)
 
     async def mention(
         self,
@@ -136,82 +141,28 @@ class BotUnderTest:
         event_id: str | None = None,
     ) -> tuple[Response, Message]:
         """A person types ``@firebreak <text>``: the message exists in Slack, then the event arrives."""
-        typed = f"<@{BOT_USER}> {text}"
-        message = self.slack.state.post_user_message(channel, user, typed, thread_ts=thread_ts)
-        event = {"type": "app_mention", "user": user, "text": typed, "ts": message.ts, "channel": channel}
-        if thread_ts:
-            event["thread_ts"] = thread_ts
+        event, message = mention_event(self.slack.state, user=user, channel=channel, text=text, thread_ts=thread_ts)
         return await self.send_event(event, event_id=event_id), message
 
     async def slash(self, text: str, *, user: str = ALICE, channel: str = CHANNEL) -> Response:
-        form = {
-            "token": "legacy",
-            "team_id": self.workspace,
-            "channel_id": channel,
-            "user_id": user,
-            "command": "/incident",
-            "text": text,
-            "trigger_id": f"trigger.{uuid.uuid4().hex}",
-            "response_url": self.slack.response_url(f"slash-{next(_ids)}"),
-        }
-        return await self.post(urllib.parse.urlencode(form), "application/x-www-form-urlencoded")
+        form = slash_form(self.workspace, user, channel, text, self.slack.response_url(f"slash-{next(_ids)}"))
+        return await self.post(urllib.parse.urlencode(form), FORM_TYPE)
 
     async def interact(self, payload: dict[str, Any]) -> Response:
-        form = urllib.parse.urlencode({"payload": json.dumps(payload)})
-        return await self.post(form, "application/x-www-form-urlencoded")
+        return await self.post(interaction_form(payload), FORM_TYPE)
 
     async def click(self, card: Message, action_id: str, *, user: str = ALICE, **chosen: Any) -> Response:
         """Use a control of a posted message exactly as Slack reports it: the element from the
         message's own blocks, plus what was chosen (``selected_option`` value, ``selected_user``)."""
-        block, element = find_control(card, action_id)
-        action: dict[str, Any] = {
-            "type": element["type"],
-            "action_id": action_id,
-            "block_id": block["block_id"],
-            "action_ts": f"{1700000000 + next(_ids)}.000001",
-        }
-        if "value" in element:
-            action["value"] = element["value"]
-        if "option_value" in chosen:
-            option = next(o for o in element["options"] if o["value"].endswith(":" + chosen["option_value"]))
-            action["selected_option"] = option
-        if "selected_user" in chosen:
-            action["selected_user"] = chosen["selected_user"]
-        container = {"type": "message", "message_ts": card.ts, "channel_id": card.channel, "is_ephemeral": False}
-        if card.thread_ts:
-            container["thread_ts"] = card.thread_ts
-        payload = {
-            "type": "block_actions",
-            "team": {"id": self.workspace, "domain": "test"},
-            "user": {"id": user, "team_id": self.workspace},
-            "api_app_id": "A0FIREBREAK",
-            "trigger_id": f"trigger.{uuid.uuid4().hex}",
-            "container": container,
-            "channel": {"id": card.channel},
-            "message": {"ts": card.ts, "thread_ts": card.thread_ts, "blocks": card.blocks, "text": card.text},
-            "response_url": self.slack.response_url(f"action-{next(_ids)}"),
-            "actions": [action],
-        }
-        return await self.interact(payload)
+        response_url = self.slack.response_url(f"action-{next(_ids)}")
+        return await self.interact(block_actions(self.workspace, user, card, action_id, response_url, **chosen))
 
     async def submit_view(
         self, view: dict[str, Any], values: dict[str, dict[str, Any]], *, user: str = ALICE, view_id: str | None = None
     ) -> Response:
         """Submit a modal the bot opened, with ``values`` as ``view.state.values``."""
-        payload = {
-            "type": "view_submission",
-            "team": {"id": self.workspace, "domain": "test"},
-            "user": {"id": user, "team_id": self.workspace},
-            "api_app_id": "A0FIREBREAK",
-            "trigger_id": f"trigger.{uuid.uuid4().hex}",
-            "view": {
-                **view,
-                "id": view_id or f"V{next(_ids):08d}",
-                "team_id": self.workspace,
-                "state": {"values": values},
-            },
-        }
-        return await self.interact(payload)
+        view_id = view_id or f"V{next(_ids):08d}"
+        return await self.interact(view_submission(self.workspace, user, view, values, view_id))
 
     # ------------------------------------------------------------------ looking inside
     async def incident(self, number: int) -> Incident:
@@ -257,20 +208,3 @@ class BotUnderTest:
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"outbox not drained within {within}s\n{self.slack.summary()}")
             await asyncio.sleep(0.02)
-
-
-def find_control(message: Message, action_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    for block in message.blocks or []:
-        for element in block.get("elements", []) if block.get("type") == "actions" else []:
-            if element.get("action_id") == action_id:
-                return block, element
-    raise AssertionError(f"no control {action_id!r} on message {message.ts}: {controls(message)}")
-
-
-def controls(message: Message) -> list[str]:
-    return [
-        element["action_id"]
-        for block in message.blocks or []
-        if block.get("type") == "actions"
-        for element in block.get("elements", [])
-    ]

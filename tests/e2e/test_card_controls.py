@@ -25,7 +25,8 @@ from tests.e2e.card_support import (
     timeline,
     top_level,
 )
-from tests.e2e.harness import ALICE, BOB, CAROL, BotUnderTest, controls
+from tests.e2e.harness import ALICE, BOB, CAROL, BotUnderTest
+from tests.e2e.payloads import controls
 from tests.fake_slack import FakeSlack
 
 OPEN_CONTROLS = [ids.ACK, ids.SEVERITY, ids.STATUS, ids.COMMANDER, ids.STAKEHOLDER_UPDATE, ids.RESOLVE]

@@ -6,7 +6,8 @@ from __future__ import annotations
 from bot.views import action_ids as ids
 from domain.lifecycle import Status
 from domain.severity import Severity
-from tests.e2e.harness import ALICE, BOB, CHANNEL, BotUnderTest, controls
+from tests.e2e.harness import ALICE, BOB, CHANNEL, BotUnderTest
+from tests.e2e.payloads import controls
 from tests.fake_slack import FakeSlack
 
 OPEN_CONTROLS = [ids.ACK, ids.SEVERITY, ids.STATUS, ids.COMMANDER, ids.STAKEHOLDER_UPDATE, ids.RESOLVE]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +21,8 @@ from bot.delivery import messages as kinds
 from bot.delivery.dispatcher import backoff
 from domain.lifecycle import Status
 from storage.schema import incidents, outbox
-from tests.e2e.harness import ALICE, BOB, BOT_USER, CHANNEL, BotUnderTest
+from tests.e2e import payloads
+from tests.e2e.harness import ALICE, BOB, CHANNEL, BotUnderTest
 from tests.fake_slack import Call, FakeSlack
 
 OTHER_CHANNEL = "C0OTHER"
@@ -88,11 +88,7 @@ def card_posts(slack: FakeSlack) -> list[Call]:
 
 
 def mention_event(bot: BotUnderTest, text: str, *, thread_ts: str | None = None) -> dict[str, Any]:
-    typed = f"<@{BOT_USER}> {text}"
-    message = bot.slack.state.post_user_message(CHANNEL, ALICE, typed, thread_ts=thread_ts)
-    event = {"type": "app_mention", "user": ALICE, "text": typed, "ts": message.ts, "channel": CHANNEL}
-    if thread_ts:
-        event["thread_ts"] = thread_ts
+    event, _ = payloads.mention_event(bot.slack.state, user=ALICE, channel=CHANNEL, text=text, thread_ts=thread_ts)
     return event
 
 
@@ -105,7 +101,7 @@ async def incident_count(bot: BotUnderTest) -> int:
 # ---------------------------------------------------------------------- Slack's own retries
 async def test_a_slack_retry_of_the_same_event_applies_once(bot: BotUnderTest, slack: FakeSlack) -> None:
     event = mention_event(bot, "checkout is failing sev1")
-    event_id = f"Ev{uuid.uuid4().hex[:10]}"
+    event_id = payloads.new_event_id()
 
     first = await bot.send_event(event, event_id=event_id)
     retry = await bot.send_event(event, event_id=event_id, retry=1)
@@ -124,7 +120,7 @@ async def test_a_retry_arriving_while_the_original_is_in_flight_applies_once(
 ) -> None:
     """Slack retries after 3 s without an ack: the retry can overlap the original request."""
     event = mention_event(bot, "payments are timing out sev2")
-    event_id = f"Ev{uuid.uuid4().hex[:10]}"
+    event_id = payloads.new_event_id()
 
     responses = await asyncio.gather(
         bot.send_event(event, event_id=event_id),

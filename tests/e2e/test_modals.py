@@ -24,7 +24,8 @@ from tests.e2e.card_support import (
     timeline,
     top_level,
 )
-from tests.e2e.harness import ALICE, BOB, CHANNEL, BotUnderTest, controls
+from tests.e2e.harness import ALICE, BOB, CHANNEL, BotUnderTest
+from tests.e2e.payloads import controls
 from tests.fake_slack import FakeSlack, View
 
 

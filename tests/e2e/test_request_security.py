@@ -7,7 +7,6 @@ import asyncio
 import json
 import time
 import urllib.parse
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -17,12 +16,21 @@ from sqlalchemy import func, select
 from bot.views import action_ids as ids
 from domain.lifecycle import Status
 from storage.schema import incidents, outbox, processed_requests
-from tests.e2e.harness import ALICE, BOT_USER, CHANNEL, SIGNING_SECRET, BotUnderTest, find_control
+from tests.e2e.harness import ALICE, CHANNEL, SIGNING_SECRET, BotUnderTest
+from tests.e2e.payloads import (
+    BOT_USER,
+    FORM_TYPE,
+    JSON_TYPE,
+    block_actions,
+    interaction_form,
+    mention,
+    new_event_id,
+    slash_form,
+)
 from tests.e2e.signing import slack_signature_headers
 from tests.fake_slack import FakeSlack
+from tests.fake_slack.models import Message
 
-JSON_TYPE = "application/json"
-FORM_TYPE = "application/x-www-form-urlencoded"
 STALE_SECONDS = 6 * 60  # Slack's window is five minutes
 
 
@@ -88,49 +96,32 @@ forgeries = pytest.mark.parametrize("forge", FORGERIES, ids=[forge.__name__ for 
 
 # ---------------------------------------------------------------------- payloads
 def mention_envelope(bot: BotUnderTest, event_id: str, text: str = "checkout is down sev1") -> str:
-    message = bot.slack.state.post_user_message(CHANNEL, ALICE, f"<@{BOT_USER}> {text}")
-    event = {"type": "app_mention", "user": ALICE, "text": message.text, "ts": message.ts, "channel": CHANNEL}
-    envelope = {
-        "token": "legacy",
-        "team_id": bot.workspace,
-        "api_app_id": "A0FIREBREAK",
-        "type": "event_callback",
-        "event_id": event_id,
-        "event_time": int(time.time()),
-        "event": event,
-    }
+    envelope, _ = mention(
+        bot.slack.state, team_id=bot.workspace, user=ALICE, channel=CHANNEL, text=text, event_id=event_id
+    )
     return json.dumps(envelope)
 
 
-def slash_form(bot: BotUnderTest, text: str = "declare Payments API latency sev2") -> str:
+def slash_body(bot: BotUnderTest, text: str = "declare Payments API latency sev2") -> str:
     return urllib.parse.urlencode(
-        {
-            "token": "legacy",
-            "team_id": bot.workspace,
-            "channel_id": CHANNEL,
-            "user_id": ALICE,
-            "command": "/incident",
-            "text": text,
-            "trigger_id": f"trigger.{uuid.uuid4().hex}",
-            "response_url": bot.slack.response_url("forged-slash"),
-        }
+        slash_form(bot.workspace, ALICE, CHANNEL, text, bot.slack.response_url("forged-slash"))
     )
 
 
 def declare_shortcut_form(bot: BotUnderTest) -> str:
     """An interactivity payload that, signed, would open a modal (a Slack call)."""
-    payload = {
-        "type": "block_actions",
-        "team": {"id": bot.workspace, "domain": "test"},
-        "user": {"id": ALICE, "team_id": bot.workspace},
-        "api_app_id": "A0FIREBREAK",
-        "trigger_id": f"trigger.{uuid.uuid4().hex}",
-        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": CHANNEL},
-        "channel": {"id": CHANNEL},
-        "response_url": bot.slack.response_url("forged-action"),
-        "actions": [{"type": "button", "action_id": ids.ACK, "block_id": "b", "value": "x"}],
-    }
-    return urllib.parse.urlencode({"payload": json.dumps(payload)})
+    card = Message(
+        channel=CHANNEL,
+        ts="1700000000.000100",
+        text="",
+        user=BOT_USER,
+        bot_id="B0FIREBOT",
+        blocks=[
+            {"type": "actions", "block_id": "b", "elements": [{"type": "button", "action_id": ids.ACK, "value": "x"}]}
+        ],
+    )
+    payload = block_actions(bot.workspace, ALICE, card, ids.ACK, bot.slack.response_url("forged-action"))
+    return interaction_form(payload)
 
 
 # ---------------------------------------------------------------------- what "nothing" means
@@ -161,7 +152,7 @@ async def assert_nothing_happens(bot: BotUnderTest, slack: FakeSlack, before: di
 @forgeries
 async def test_forged_event_is_refused_and_changes_nothing(bot: BotUnderTest, slack: FakeSlack, forge: Forgery) -> None:
     before = await table_counts(bot)
-    body = mention_envelope(bot, event_id=f"Ev{uuid.uuid4().hex[:10]}")
+    body = mention_envelope(bot, event_id=new_event_id())
 
     response = await bot.post(body, JSON_TYPE, headers=forge(body), signed=False)
 
@@ -174,7 +165,7 @@ async def test_forged_slash_command_is_refused_and_changes_nothing(
     bot: BotUnderTest, slack: FakeSlack, forge: Forgery
 ) -> None:
     before = await table_counts(bot)
-    body = slash_form(bot)
+    body = slash_body(bot)
 
     response = await bot.post(body, FORM_TYPE, headers=forge(body), signed=False)
 
@@ -203,33 +194,10 @@ async def test_forged_click_on_a_real_card_changes_nothing(bot: BotUnderTest, sl
     card = await bot.card(1)
     await bot.settle()
     before, calls = await table_counts(bot), len(slack.calls)
-    block, element = find_control(card, ids.ACK)
-    payload = {
-        "type": "block_actions",
-        "team": {"id": bot.workspace, "domain": "test"},
-        "user": {"id": ALICE, "team_id": bot.workspace},
-        "api_app_id": "A0FIREBREAK",
-        "trigger_id": f"trigger.{uuid.uuid4().hex}",
-        "container": {
-            "type": "message",
-            "message_ts": card.ts,
-            "channel_id": card.channel,
-            "thread_ts": card.thread_ts,
-        },
-        "channel": {"id": card.channel},
-        "message": {"ts": card.ts, "thread_ts": card.thread_ts, "blocks": card.blocks, "text": card.text},
-        "response_url": slack.response_url("forged-ack"),
-        "actions": [
-            {
-                "type": element["type"],
-                "action_id": ids.ACK,
-                "block_id": block["block_id"],
-                "value": element.get("value"),
-                "action_ts": "1700000001.000001",
-            }
-        ],
-    }
-    body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+    payload = block_actions(
+        bot.workspace, ALICE, card, ids.ACK, slack.response_url("forged-ack"), action_ts="1700000001.000001"
+    )
+    body = interaction_form(payload)
 
     for forge in (wrong_secret, stale, unsigned):
         response = await bot.post(body, FORM_TYPE, headers=forge(body), signed=False)
@@ -242,7 +210,7 @@ async def test_forged_click_on_a_real_card_changes_nothing(bot: BotUnderTest, sl
 async def test_a_refused_replay_does_not_use_up_the_event_id(bot: BotUnderTest, slack: FakeSlack) -> None:
     """A stale copy of an event is refused without recording its event_id, so when the genuine
     (freshly signed) delivery of that event arrives, it is applied."""
-    event_id = f"Ev{uuid.uuid4().hex[:10]}"
+    event_id = new_event_id()
     body = mention_envelope(bot, event_id=event_id, text="login is failing sev1")
 
     refused = await bot.post(body, JSON_TYPE, headers=stale(body), signed=False)
@@ -256,8 +224,8 @@ async def test_a_refused_replay_does_not_use_up_the_event_id(bot: BotUnderTest, 
 
 async def test_correctly_signed_requests_are_accepted(bot: BotUnderTest) -> None:
     """The control for the tests above: the same builders, signed properly, are accepted."""
-    body = mention_envelope(bot, event_id=f"Ev{uuid.uuid4().hex[:10]}")
+    body = mention_envelope(bot, event_id=new_event_id())
     assert (await bot.post(body, JSON_TYPE)).status == 200
-    assert (await bot.post(slash_form(bot), FORM_TYPE)).status == 200
+    assert (await bot.post(slash_body(bot), FORM_TYPE)).status == 200
     assert (await bot.incident(1)).title == "checkout is down"
     assert (await bot.incident(2)).title == "Payments API latency"

@@ -8,7 +8,6 @@ import asyncio
 import json
 import signal
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.database import create_engine, database_config
 from storage.schema import incidents, outbox
 from tests.e2e.bot_process import BotProcess, clean_environment, free_port
-from tests.e2e.harness import ALICE, BOT_USER, CHANNEL, SIGNING_SECRET
+from tests.e2e.harness import ALICE, CHANNEL, SIGNING_SECRET
+from tests.e2e.payloads import mention
 from tests.fake_slack import FakeSlack
 
 
@@ -56,19 +56,8 @@ async def spawn(slack: FakeSlack, database_url: str) -> AsyncIterator[Callable[[
 
 
 def mention_envelope(slack: FakeSlack, text: str) -> str:
-    typed = f"<@{BOT_USER}> {text}"
-    message = slack.state.post_user_message(CHANNEL, ALICE, typed)
-    return json.dumps(
-        {
-            "token": "legacy",
-            "team_id": slack.state.team_id,
-            "api_app_id": "A0FIREBREAK",
-            "type": "event_callback",
-            "event_id": f"Ev{uuid.uuid4().hex[:10]}",
-            "event_time": int(time.time()),
-            "event": {"type": "app_mention", "user": ALICE, "text": typed, "ts": message.ts, "channel": CHANNEL},
-        }
-    )
+    envelope, _ = mention(slack.state, team_id=slack.state.team_id, user=ALICE, channel=CHANNEL, text=text)
+    return json.dumps(envelope)
 
 
 async def poll(check: Callable[[], Any], timeout: float, what: str) -> Any:  # noqa: ASYNC109

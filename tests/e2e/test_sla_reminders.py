@@ -11,7 +11,8 @@ from bot.views import action_ids as ids
 from domain.severity import Severity
 from domain.sla import ClockKind
 from tests.clock import MutableClock
-from tests.e2e.harness import BOB, CHANNEL, BotUnderTest, controls
+from tests.e2e.harness import BOB, CHANNEL, BotUnderTest
+from tests.e2e.payloads import controls
 from tests.fake_slack import FakeSlack
 from tests.fake_slack.models import Message
 

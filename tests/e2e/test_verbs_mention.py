@@ -13,7 +13,8 @@ from domain import events as ev
 from domain.incident import SlackSource
 from domain.lifecycle import Status
 from domain.severity import Severity
-from tests.e2e.harness import BOB, CAROL, BotUnderTest, controls
+from tests.e2e.harness import BOB, CAROL, BotUnderTest
+from tests.e2e.payloads import controls
 from tests.e2e.test_declare import OPEN_CONTROLS
 from tests.e2e.verb_support import (
     Home,

@@ -13,7 +13,8 @@ from bot.views.formatting import slack_date
 from domain import events as ev
 from domain.lifecycle import Status
 from domain.severity import Severity
-from tests.e2e.harness import BOB, CAROL, CHANNEL, BotUnderTest, controls
+from tests.e2e.harness import BOB, CAROL, CHANNEL, BotUnderTest
+from tests.e2e.payloads import controls
 from tests.e2e.test_declare import OPEN_CONTROLS
 from tests.e2e.verb_support import (
     Home,
@@ -158,7 +159,7 @@ async def test_update_alone_drafts_a_template_update_in_the_thread(bot: BotUnder
 
     watch, body = await run(bot, slack, home, "update INC-1")
 
-    assert body["text"] == "Drafted a stakeholder update for INC-1 in its thread."
+    assert body["text"] == "Drafting a stakeholder update for INC-1; it will appear in its thread shortly."
     incident, _ = await watch.changed("Draft stakeholder update for INC-1", card_edited=False)
     assert incident.last_update_at is None
     draft = watch.posted()

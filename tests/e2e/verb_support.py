@@ -12,7 +12,8 @@ from sqlalchemy import select
 from domain import events as ev
 from domain.incident import Incident
 from storage.schema import outbox
-from tests.e2e.harness import ALICE, CHANNEL, BotUnderTest, Response, controls
+from tests.e2e.harness import ALICE, CHANNEL, BotUnderTest, Response
+from tests.e2e.payloads import controls
 from tests.fake_slack import Call, Ephemeral, FakeSlack, Message
 
 
