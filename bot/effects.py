@@ -34,7 +34,7 @@ class SlackEffects:
         audited = [item.event for item in change.events if not isinstance(item.event, ev.StakeholderUpdatePosted)]
         line = audit_text(audited, change.after)
         if line:
-            messages.append(out.thread_message(change.incident_id, line))
+            messages.append(out.audit_line(change.incident_id, line))
         reminded = _reminded_update(change)
         for item in change.events:
             if item.seq != reminded:

@@ -163,6 +163,17 @@ class Outbox:
         )
         return (await self._connection.execute(statement)).rowcount
 
+    async def absorb(self, delivery_ids: Sequence[int], into_id: int, now: datetime) -> None:
+        """Settle rows whose content went out as part of row ``into_id`` (merged audit lines)."""
+        if not delivery_ids:
+            return
+        statement = (
+            update(outbox)
+            .where(outbox.c.id.in_(delivery_ids), _PENDING)
+            .values(delivered_at=now, superseded_by=into_id)
+        )
+        await self._connection.execute(statement)
+
     async def newest_pending(self, coalesce_key: str) -> int | None:
         query = select(outbox.c.id).where(_PENDING, outbox.c.coalesce_key == coalesce_key).order_by(outbox.c.id.desc())
         return (await self._connection.execute(query.limit(1))).scalar_one_or_none()

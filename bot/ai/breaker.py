@@ -24,7 +24,15 @@ class CircuitBreaker:
         return self._open_until is not None and self._clock.now() < self._open_until
 
     def allows_request(self) -> bool:
-        return not self.is_open
+        if self._open_until is None:
+            return True
+        now = self._clock.now()
+        if now < self._open_until:
+            return False
+        # Half-open: this request is the one trial. The others are refused until it reports; should
+        # it never report (cancelled), another trial is let through after one more cool-down.
+        self._open_until = now + self._cool_down
+        return True
 
     def record_success(self) -> None:
         self._failures = 0

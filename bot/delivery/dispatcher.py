@@ -12,6 +12,7 @@ import logging
 import random
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager, suppress
+from dataclasses import replace
 from datetime import timedelta
 from itertools import groupby
 from typing import Any, Protocol
@@ -27,6 +28,8 @@ from storage.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 300.0
+# One Slack message holds 4,000 characters of text; merged audit lines stay well inside it.
+MERGED_TEXT_MAX = 3000
 # Shutdown waits this long for sends in flight (Slack's client timeout is longer).
 STOP_TIMEOUT_SECONDS = 5.0
 _CARD_KINDS = frozenset({kinds.POST_CARD, kinds.REFRESH_CARD})
@@ -41,6 +44,35 @@ class Sender(Protocol):
 def _coalesce_key(row: PendingDelivery) -> str | None:
     """The key under which a row may be collapsed into a newer one: card refreshes only."""
     return row.coalesce_key if row.kind == kinds.REFRESH_CARD else None
+
+
+def merge_audit_lines(rows: list[PendingDelivery]) -> list[tuple[PendingDelivery, list[PendingDelivery]]]:
+    """Consecutive audit lines of one incident become one thread message (SPEC §7 under load).
+
+    While Slack throttles, changes keep coming; posting each line on its own would only lengthen
+    the queue. The first row carries the joined text; the others are settled with it once it is
+    sent (or handed back with it if it is not).
+    """
+    units: list[tuple[PendingDelivery, list[PendingDelivery]]] = []
+    for row in rows:
+        if units and _mergeable(units[-1][0], row):
+            lead, absorbed = units[-1]
+            text = f"{lead.payload['text']}\n{row.payload['text']}"
+            units[-1] = (replace(lead, payload={**lead.payload, "text": text}), [*absorbed, row])
+        else:
+            units.append((row, []))
+    return units
+
+
+def _mergeable(lead: PendingDelivery, row: PendingDelivery) -> bool:
+    return (
+        lead.kind == row.kind == kinds.THREAD_MESSAGE
+        and lead.incident_id is not None
+        and lead.incident_id == row.incident_id
+        and kinds.is_audit_line(lead.payload)
+        and kinds.is_audit_line(row.payload)
+        and len(lead.payload["text"]) + len(row.payload["text"]) < MERGED_TEXT_MAX
+    )
 
 
 def _order_key(row: PendingDelivery) -> int:
@@ -133,12 +165,19 @@ class Dispatcher:
 
     async def _deliver_in_order(self, rows: list[PendingDelivery]) -> None:
         async with self._parallel:
-            for index, row in enumerate(rows):
-                if not await self._deliver(row) and row.incident_id is not None:
+            units = merge_audit_lines(rows)
+            for index, (row, absorbed) in enumerate(units):
+                if await self._deliver(row):
+                    if absorbed:
+                        async with UnitOfWork(self._engine) as uow:
+                            await uow.outbox.absorb([a.id for a in absorbed], row.id, self._clock.now())
+                    continue
+                if row.incident_id is not None:
                     # The rest of this incident waits behind the row that failed. They were claimed
                     # but not tried: hand them back at once (not when their lease runs out), and
                     # the claim does not count as an attempt.
-                    untried = [later.id for later in rows[index + 1 :]]
+                    later = [r.id for lead, merged in units[index + 1 :] for r in (lead, *merged)]
+                    untried = [a.id for a in absorbed] + later
                     if untried:
                         async with UnitOfWork(self._engine) as uow:
                             await uow.outbox.release(untried, self._clock.now())

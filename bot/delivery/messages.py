@@ -7,7 +7,7 @@ pending updates of one card collapse into one (they share a coalesce key).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from storage.outbox import OutboxMessage
@@ -36,6 +36,15 @@ def thread_message(incident_id: int, text: str, blocks: Sequence[dict[str, Any]]
     if blocks:
         payload["blocks"] = list(blocks)
     return OutboxMessage(THREAD_MESSAGE, payload)
+
+
+def audit_line(incident_id: int, text: str) -> OutboxMessage:
+    """An audit line for the thread. Lines that pile up while Slack is slow go out as one message."""
+    return OutboxMessage(THREAD_MESSAGE, {"incident_id": incident_id, "text": text, "audit": True})
+
+
+def is_audit_line(payload: Mapping[str, Any]) -> bool:
+    return bool(payload.get("audit")) and not payload.get("blocks")
 
 
 def ephemeral(

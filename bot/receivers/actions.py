@@ -14,7 +14,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.delivery.messages import open_view
 from bot.origin import Origin, UserError
-from bot.receivers.replies import Replies, unexpected
+from bot.receivers.replies import Replies
 from bot.service import IncidentService
 from bot.verbs import Verbs, ref_in
 from bot.views import action_ids as ids
@@ -45,8 +45,8 @@ class ActionReceiver:
             await self._replies.refuse(origin, error.message)
         except ValueError:
             await self._replies.refuse(origin, "That control is not one I recognise; nothing was changed.")
-        except Exception:
-            await self._replies.apologise(origin, unexpected(origin, f"card action {action.get('action_id')}"))
+        except Exception as error:
+            await self._replies.failed(origin, f"card action {action.get('action_id')}", error)
         await ack()
 
     async def _handle(self, origin: Origin, action: Mapping[str, Any], body: Mapping[str, Any]) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.grammar import ParseError, parse
 from bot.origin import Origin, UserError
-from bot.receivers.replies import Replies, unexpected
+from bot.receivers.replies import Replies
 from bot.service import IncidentService
 from bot.verbs import Verbs
 
@@ -42,8 +42,8 @@ class MentionReceiver:
             await self._replies.refuse(origin, error.plain_message, error.plain_usage)
         except UserError as error:
             await self._replies.refuse(origin, error.message)
-        except Exception:
-            await self._replies.apologise(origin, unexpected(origin, "a mention"))
+        except Exception as error:
+            await self._replies.failed(origin, "a mention", error)
 
 
 def strip_mentions(text: str, bot_user_id: str | None) -> str:

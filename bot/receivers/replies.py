@@ -16,8 +16,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.delivery.messages import ephemeral
 from bot.origin import Origin
+from bot.receivers.outage import database_unavailable, log_unavailable
 from bot.service import IncidentService
-from bot.views.messages import error_text, unexpected_error_text
+from bot.views.messages import error_text, unavailable_text, unexpected_error_text
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,11 @@ class Replies:
         message = ephemeral(origin.channel_id, origin.user_id, text, thread_ts=origin.thread_ts, blocks=blocks)
         try:
             await self._service.queue([message], origin.keyed("reply"))
-        except Exception:
-            log.exception("could not queue a reply; sending it directly", extra=_ids(origin))
+        except Exception as error:
+            if database_unavailable(error):
+                log_unavailable("a reply", error, _ids(origin))
+            else:
+                log.exception("could not queue a reply; sending it directly", extra=_ids(origin))
             await self._direct(origin, text)
 
     async def refuse(self, origin: Origin, message: str, usage: str | None = None) -> None:
@@ -46,6 +50,15 @@ class Replies:
 
     async def apologise(self, origin: Origin, error_id: str) -> None:
         await self.tell(origin, unexpected_error_text(error_id))
+
+    async def failed(self, origin: Origin, what: str, error: Exception) -> None:
+        """Answer a request that failed unexpectedly: "try again in a moment" when the database is
+        down (straight to Slack, since the outbox is in that database), else an apology with an id."""
+        if database_unavailable(error):
+            log_unavailable(what, error, _ids(origin))
+            await self._direct(origin, unavailable_text())
+            return
+        await self.apologise(origin, unexpected(origin, what))
 
     async def _direct(self, origin: Origin, text: str) -> None:
         try:
@@ -57,6 +70,14 @@ class Replies:
             )
         except Exception:
             log.exception("could not reply directly either", extra=_ids(origin))
+
+
+def failure_text(origin: Origin, what: str, error: Exception) -> str:
+    """What to tell the person when handling their request failed: logged, then explained."""
+    if database_unavailable(error):
+        log_unavailable(what, error, _ids(origin))
+        return unavailable_text()
+    return unexpected_error_text(unexpected(origin, what))
 
 
 def unexpected(origin: Origin, what: str) -> str:

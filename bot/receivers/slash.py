@@ -9,10 +9,10 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from bot.delivery.messages import open_view
 from bot.grammar import ParseError, Verb, parse
 from bot.origin import Origin, UserError
-from bot.receivers.replies import unexpected
+from bot.receivers.replies import failure_text
 from bot.service import IncidentService
 from bot.verbs import Verbs
-from bot.views.messages import error_text, unexpected_error_text
+from bot.views.messages import error_text
 from bot.views.modals import declare_modal
 
 
@@ -40,8 +40,8 @@ class SlashReceiver:
         except UserError as error:
             await ack(text=error_text(error.message), response_type="ephemeral")
             return
-        except Exception:
-            await ack(text=unexpected_error_text(unexpected(origin, "a slash command")), response_type="ephemeral")
+        except Exception as error:
+            await ack(text=failure_text(origin, "a slash command", error), response_type="ephemeral")
             return
         reply = result.answer
         if reply is not None:

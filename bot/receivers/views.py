@@ -12,11 +12,10 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.origin import Origin, UserError
-from bot.receivers.replies import unexpected
+from bot.receivers.replies import failure_text
 from bot.service import IncidentService
 from bot.verbs import ref_in
 from bot.views import action_ids as ids
-from bot.views.messages import unexpected_error_text
 from bot.views.modals import declare_channel, parse_declare_submission, parse_resolve_submission, resolve_ref
 from domain import commands as cmd
 
@@ -47,9 +46,9 @@ class ViewReceiver:
         except (UserError, ValueError) as error:
             await ack(response_action="errors", errors={ids.DECLARE_TITLE_BLOCK: _inline(error)})
             return
-        except Exception:
-            failure = unexpected(_loggable(body, view), "the declare form")
-            await ack(response_action="errors", errors={ids.DECLARE_TITLE_BLOCK: unexpected_error_text(failure)})
+        except Exception as error:
+            failure = failure_text(_loggable(body, view), "the declare form", error)
+            await ack(response_action="errors", errors={ids.DECLARE_TITLE_BLOCK: failure})
             return
         await ack()
 
@@ -67,9 +66,9 @@ class ViewReceiver:
         except (UserError, ValueError) as error:
             await ack(response_action="errors", errors={ids.RESOLVE_SUMMARY_BLOCK: _inline(error)})
             return
-        except Exception:
-            failure = unexpected(_loggable(body, view), "the resolve form")
-            await ack(response_action="errors", errors={ids.RESOLVE_SUMMARY_BLOCK: unexpected_error_text(failure)})
+        except Exception as error:
+            failure = failure_text(_loggable(body, view), "the resolve form", error)
+            await ack(response_action="errors", errors={ids.RESOLVE_SUMMARY_BLOCK: failure})
             return
         await ack()
 

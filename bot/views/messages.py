@@ -138,3 +138,11 @@ def unexpected_error_text(error_id: str) -> str:
         f"Sorry, something went wrong on our side (error id {escape_within(error_id, 64)}). "
         "Nothing was changed; please try again."
     )
+
+
+UNAVAILABLE_TEXT = "⏳ I can't reach my database right now, so nothing was changed. Please try again in a moment."
+
+
+def unavailable_text() -> str:
+    """The answer to a command that arrived while the database was down: it was not recorded."""
+    return UNAVAILABLE_TEXT

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.delivery import messages as kinds
 from bot.delivery.dispatcher import MAX_BACKOFF_SECONDS, Dispatcher, Sender, backoff
 from bot.delivery.outcomes import PermanentFailure, RetryLater
+from bot.delivery.pacing import ChannelPacer
 from bot.delivery.senders import SlackSender
 from domain.commands import Declare
 from domain.severity import Severity
@@ -506,7 +507,9 @@ async def slack() -> AsyncIterator[FakeSlack]:
 async def slack_sender(slack: FakeSlack, engine: AsyncEngine, clock: Clock) -> AsyncIterator[SlackSender]:
     client = AsyncWebClient(token=slack.token, base_url=slack.base_url, timeout=SHORT_TIMEOUT, retry_handlers=[])
     async with aiohttp.ClientSession() as http:
-        yield SlackSender(client, engine, clock, http)
+        # Paced on the test's clock, so a Retry-After block lifts when the test moves time on.
+        pacer = ChannelPacer(monotonic=lambda: clock.now().timestamp())
+        yield SlackSender(client, engine, clock, http, pacer)
 
 
 async def test_a_slack_timeout_is_retried_and_recorded(

@@ -63,6 +63,7 @@ class BotUnderTest:
         clock: Clock | None = None,
         config: FirebreakConfig | None = None,
         anthropic_api_key: str | None = None,
+        stakeholder_channel: str | None = None,
     ) -> None:
         self.slack = slack
         self.workspace = workspace
@@ -77,6 +78,7 @@ class BotUnderTest:
             anthropic_api_key=anthropic_api_key,
             # Never the real API: tests that give a key intercept this host with respx.
             anthropic_base_url=ANTHROPIC_TEST_URL,
+            stakeholder_channel=stakeholder_channel,
             port=0,
         )
         self._runner: web.AppRunner | None = None

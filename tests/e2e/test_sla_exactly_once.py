@@ -17,10 +17,11 @@ INCIDENTS = 30
 
 
 def reminders(slack: FakeSlack) -> list[str]:
-    """Every ack reminder Slack received, by the thread it went to."""
+    """Every ack reminder Slack received, by the channel and thread it went to."""
     return [
-        m.thread_ts or ""
-        for m in slack.messages(CHANNEL)
+        f"{channel}/{m.thread_ts}"
+        for channel in slack.state.channels
+        for m in slack.messages(channel)
         if m.bot_id and m.thread_ts and "is not acknowledged yet" in str(m.blocks)
     ]
 
@@ -36,7 +37,8 @@ async def test_two_schedulers_ticking_together_remind_once(slack: FakeSlack, dat
     second = await BotUnderTest(slack, database_url, workspace, clock=clock).start()
     try:
         for i in range(INCIDENTS):
-            response, _ = await first.mention(f"outage number {i} sev1")
+            # Channels of their own: Slack paces each channel to about a message a second.
+            response, _ = await first.mention(f"outage number {i} sev1", channel=f"{CHANNEL}{i}")
             assert response.status == 200
         await first.settle()
         clock.set(T0 + timedelta(minutes=5))
@@ -95,6 +97,6 @@ async def test_real_ticks_with_short_windows_remind_on_time(
         declared = datetime.now(UTC)
         await slack.wait_for(lambda s: reminders(s) or None, timeout=8, what="an ack reminder from a real tick")
         assert datetime.now(UTC) - declared >= timedelta(seconds=1.5), "not before the window ends"
-        assert reminders(slack) == [card.thread_ts]
+        assert reminders(slack) == [f"{CHANNEL}/{card.thread_ts}"]
     finally:
         await bot.stop()

@@ -25,6 +25,12 @@ class Call:
     at: float
     status: int
     response: JSON = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def retry_after(self) -> float | None:
+        value = self.headers.get("Retry-After")
+        return float(value) if value is not None else None
 
     @property
     def ok(self) -> bool:

@@ -230,7 +230,7 @@ class FakeSlack(FaultControls):
             status, body, headers = await self._reply(method, args, token)
         except SlackError as exc:
             args, (status, body, headers) = {}, (200, exc.body(), {})
-        self._record(Call(method, args, at, status, body))
+        self._record(Call(method, args, at, status, body, headers=dict(headers)))
         return web.json_response(body, status=status, headers=headers)
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:

@@ -1,0 +1,63 @@
+"""Keeping within Slack's per-channel rate instead of hammering it.
+
+Slack takes about one message a second per channel, with short bursts; past that it answers 429.
+A token bucket per channel spaces the bot's writes, and a 429's Retry-After blocks that channel
+for every incident in it, not only the one whose call was refused. Pacing runs on the real
+monotonic clock: it is about Slack's wall-clock limits, not about incident time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from bot.delivery.outcomes import RetryLater
+
+# Waits up to this long are slept through in place; longer ones go back to the outbox.
+MAX_INLINE_WAIT_SECONDS = 2.0
+
+
+class ChannelPacer:
+    def __init__(
+        self, per_second: float = 1.0, burst: int = 4, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._rate = per_second
+        self._burst = float(burst)
+        self._monotonic = monotonic
+        self._tokens: dict[str, float] = {}
+        self._updated: dict[str, float] = {}
+        self._blocked_until: dict[str, float] = {}
+
+    def take(self, channel: str) -> float:
+        """Use a slot now and return 0, or return how many seconds until one is free."""
+        now = self._monotonic()
+        blocked = self._blocked_until.get(channel, 0.0) - now
+        if blocked > 0:
+            return blocked
+        tokens = min(
+            self._burst, self._tokens.get(channel, self._burst) + (now - self._updated.get(channel, now)) * self._rate
+        )
+        self._updated[channel] = now
+        if tokens >= 1.0:
+            self._tokens[channel] = tokens - 1.0
+            return 0.0
+        self._tokens[channel] = tokens
+        return (1.0 - tokens) / self._rate
+
+    def block(self, channel: str, seconds: float) -> None:
+        """Slack said 429: nothing more goes to this channel until Retry-After has passed."""
+        until = self._monotonic() + seconds
+        self._blocked_until[channel] = max(until, self._blocked_until.get(channel, 0.0))
+
+    async def acquire(self, channel: str) -> None:
+        wait = self.take(channel)
+        if wait <= 0:
+            return
+        if wait > MAX_INLINE_WAIT_SECONDS:
+            raise RetryLater(f"pacing channel {channel}", delay=wait)
+        await asyncio.sleep(wait)
+        # The slot this wait was for is now ours; not asking again also means a clock that does
+        # not move (a test's) cannot keep a sender waiting forever.
+        self._tokens[channel] = 0.0
+        self._updated[channel] = self._monotonic()
