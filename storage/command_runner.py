@@ -125,7 +125,8 @@ class CommandRunner:
         Claim, events, projection and outbox rows commit together: a crash before the commit leaves
         the clocks due for the next tick; after it, the outbox delivers. Either way, once.
         """
-        changes = []
+        decided_all: list[tuple[Change, list[Event]]] = []
+        saves: list[tuple[int, Incident, int]] = []
         async with self.unit_of_work() as uow:
             for stored in await uow.incidents.lock_due(now, limit):
                 state: Incident = stored.incident
@@ -138,12 +139,13 @@ class CommandRunner:
                         continue
                     events.extend(decided)
                     state = _fold(state, decided)
-                if not events:
-                    continue
-                await uow.incidents.save(stored.id, state, expected_version=stored.incident.version, now=now)
-                change = Change(stored.id, stored.incident, state, (), card_ts=stored.card_ts, home_ts=stored.home_ts)
-                changes.append(await self._record(uow, change, events, now, idempotency_key=None, effects=effects))
-        return changes
+                if events:
+                    change = Change(stored.id, stored.incident, state, (), stored.card_ts, stored.home_ts)
+                    decided_all.append((change, events))
+                    saves.append((stored.id, state, stored.incident.version))
+            # Recorded in bulk: a few statements for the whole tick, not a few per incident.
+            await uow.incidents.save_many(saves, now)
+            return await self._record_all(uow, decided_all, now, effects=effects)
 
     async def record(
         self,
@@ -178,13 +180,24 @@ class CommandRunner:
         idempotency_key: str | None,
         effects: Effects,
     ) -> Change:
-        after_seq = change.before.version if isinstance(change.before, Incident) else 0
-        recorded = await uow.events.append(change.incident_id, after_seq, events)
-        change = replace(change, events=tuple(recorded))
-        await uow.outbox.add(effects(change), change.incident_id, now)
+        [recorded] = await CommandRunner._record_all(uow, [(change, events)], now, effects=effects)
         if idempotency_key:
             await uow.requests.attach(idempotency_key, change.incident_id)
-        return change
+        return recorded
+
+    @staticmethod
+    async def _record_all(
+        uow: UnitOfWork, decided: Sequence[tuple[Change, Sequence[Event]]], now: datetime, *, effects: Effects
+    ) -> list[Change]:
+        """Append each change's events and queue what it sends; the projection is already saved."""
+        batches = [
+            (change.incident_id, change.before.version if isinstance(change.before, Incident) else 0, events)
+            for change, events in decided
+        ]
+        recorded = await uow.events.append_many(batches)
+        changes = [replace(change, events=tuple(items)) for (change, _), items in zip(decided, recorded, strict=True)]
+        await uow.outbox.add_many([(effects(change), change.incident_id) for change in changes], now)
+        return changes
 
 
 def _fold(state: IncidentState, events: Sequence[Event]) -> Incident:

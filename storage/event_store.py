@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -28,24 +29,21 @@ class EventStore:
 
     async def append(self, incident_id: int, after_seq: int, events: Sequence[Event]) -> list[RecordedEvent]:
         """Append after ``after_seq``; the unique (incident_id, seq) key refuses a lost race."""
-        recorded = [RecordedEvent(after_seq + offset, event) for offset, event in enumerate(events, start=1)]
-        if recorded:
-            await self._connection.execute(
-                incident_events.insert(),
-                [
-                    {
-                        "incident_id": incident_id,
-                        "seq": item.seq,
-                        "type": item.event.type,
-                        "payload": encode_payload(item.event),
-                        "actor": item.event.actor,
-                        "occurred_at": item.event.at,
-                        "source_channel": item.event.source.channel_id if item.event.source else None,
-                        "source_ts": item.event.source.ts if item.event.source else None,
-                    }
-                    for item in recorded
-                ],
-            )
+        return (await self.append_many([(incident_id, after_seq, events)]))[0]
+
+    async def append_many(self, batches: Sequence[tuple[int, int, Sequence[Event]]]) -> list[list[RecordedEvent]]:
+        """Several incidents' events in one statement (a scheduler tick records hundreds at once)."""
+        recorded = [
+            [RecordedEvent(after_seq + offset, event) for offset, event in enumerate(events, start=1)]
+            for _, after_seq, events in batches
+        ]
+        rows = [
+            _row(incident_id, item)
+            for (incident_id, _, _), items in zip(batches, recorded, strict=True)
+            for item in items
+        ]
+        if rows:
+            await self._connection.execute(incident_events.insert(), rows)
         return recorded
 
     async def history(self, incident_id: int, *, after_seq: int = 0, limit: int | None = None) -> list[RecordedEvent]:
@@ -66,6 +64,20 @@ class EventStore:
         )
         row = (await self._connection.execute(query)).first()
         return None if row is None else _recorded(row._mapping)
+
+
+def _row(incident_id: int, item: RecordedEvent) -> dict[str, Any]:
+    source = item.event.source
+    return {
+        "incident_id": incident_id,
+        "seq": item.seq,
+        "type": item.event.type,
+        "payload": encode_payload(item.event),
+        "actor": item.event.actor,
+        "occurred_at": item.event.at,
+        "source_channel": source.channel_id if source else None,
+        "source_ts": source.ts if source else None,
+    }
 
 
 def _recorded(row: RowMapping) -> RecordedEvent:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.incident import Incident, IncidentRef
@@ -122,14 +123,24 @@ class IncidentRepository:
         return int(result.scalar_one())
 
     async def save(self, incident_id: int, incident: Incident, expected_version: int, now: datetime) -> None:
-        statement = (
-            update(incidents)
-            .where(incidents.c.id == incident_id, incidents.c.version == expected_version)
-            .values(**incident_values(incident, now))
+        await self.save_many([(incident_id, incident, expected_version)], now)
+
+    async def save_many(self, items: Sequence[tuple[int, Incident, int]], now: datetime) -> None:
+        """Write projections, each only over the version it was decided from."""
+        if not items:
+            return
+        statement = update(incidents).where(
+            incidents.c.id == bindparam("row_id"), incidents.c.version == bindparam("expected_version")
         )
-        result = await self._connection.execute(statement)
-        if result.rowcount != 1:
-            raise ConcurrentModification(f"{incident.ref} changed under a held lock (expected v{expected_version})")
+        rows = [
+            incident_values(incident, now) | {"row_id": incident_id, "expected_version": expected}
+            for incident_id, incident, expected in items
+        ]
+        result = await self._connection.execute(statement, rows)
+        # Drivers report -1 for a batch they cannot count; the row locks held make that safe.
+        if result.rowcount not in (-1, len(rows)):
+            refs = ", ".join(str(incident.ref) for _, incident, _ in items)
+            raise ConcurrentModification(f"{refs} changed under a held lock")
 
     async def record_card(self, incident_id: int, card_ts: str) -> None:
         """Remember the posted card; a top-level card's own thread becomes the incident's home."""

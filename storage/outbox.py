@@ -43,8 +43,10 @@ class Outbox:
         self._connection = connection
 
     async def add(self, messages: Sequence[OutboxMessage], incident_id: int | None, now: datetime) -> list[int]:
-        if not messages:
-            return []
+        return await self.add_many([(messages, incident_id)], now)
+
+    async def add_many(self, batches: Sequence[tuple[Sequence[OutboxMessage], int | None]], now: datetime) -> list[int]:
+        """Insert in one statement; ids follow the order given, which the dispatcher relies on."""
         rows = [
             {
                 "incident_id": None if message.detached else incident_id,
@@ -54,14 +56,13 @@ class Outbox:
                 "created_at": now,
                 "next_attempt_at": now,
             }
+            for messages, incident_id in batches
             for message in messages
         ]
-        # One INSERT per row keeps ids in message order, which the dispatcher relies on.
-        ids = []
-        for row in rows:
-            result = await self._connection.execute(outbox.insert().values(**row).returning(outbox.c.id))
-            ids.append(int(result.scalar_one()))
-        return ids
+        if not rows:
+            return []
+        statement = outbox.insert().returning(outbox.c.id, sort_by_parameter_order=True)
+        return [int(row_id) for row_id in (await self._connection.execute(statement, rows)).scalars()]
 
     async def pending(self, limit: int = 100) -> list[PendingDelivery]:
         query = select(outbox).where(_PENDING).order_by(outbox.c.id).limit(limit)
