@@ -22,6 +22,8 @@ from storage.command_runner import CommandRunner, Effects
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 200
+# Slack retries a request within minutes; a day is ample to recognise any retry.
+KEEP_REQUEST_KEYS = timedelta(days=1)
 
 
 class SlaScheduler:
@@ -67,6 +69,13 @@ class SlaScheduler:
             coalesce=True,
             next_run_time=datetime.now(UTC),
         )
+        scheduler.add_job(
+            self._scheduled_housekeeping,
+            IntervalTrigger(hours=1, timezone=UTC),
+            id="housekeeping",
+            max_instances=1,
+            coalesce=True,
+        )
         scheduler.start()
         self._scheduler = scheduler
         log.info("SLA scheduler started", extra={"tick_s": self._tick.total_seconds()})
@@ -78,6 +87,19 @@ class SlaScheduler:
             self._scheduler = None
         async with self._ticking:
             pass
+
+    async def housekeep(self) -> int:
+        """Drop idempotency keys past any Slack retry window; returns how many were dropped."""
+        async with self._runner.unit_of_work() as uow:
+            return await uow.requests.prune(self._clock.now() - KEEP_REQUEST_KEYS)
+
+    async def _scheduled_housekeeping(self) -> None:
+        try:
+            dropped = await self.housekeep()
+        except Exception:
+            log.exception("housekeeping failed; the next run tries again")
+            return
+        log.info("housekeeping done", extra={"request_keys_dropped": dropped})
 
     async def _scheduled_tick(self) -> None:
         async with self._ticking:

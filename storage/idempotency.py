@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.dialect import upsert
@@ -32,6 +32,11 @@ class ProcessedRequests:
     async def attach(self, key: str, incident_id: int) -> None:
         statement = update(processed_requests).where(processed_requests.c.key == key).values(incident_id=incident_id)
         await self._connection.execute(statement)
+
+    async def prune(self, before: datetime) -> int:
+        """Forget keys older than ``before``: Slack retries within minutes, never days later."""
+        statement = delete(processed_requests).where(processed_requests.c.processed_at < before)
+        return (await self._connection.execute(statement)).rowcount
 
     async def incident_of(self, key: str) -> int | None:
         query = select(processed_requests.c.incident_id).where(processed_requests.c.key == key)

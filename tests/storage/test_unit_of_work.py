@@ -156,3 +156,15 @@ async def test_open_incidents_per_channel_and_workspace(engine: AsyncEngine, wor
         assert await uow.incidents.count_open(workspace) == 1
         assert [s.incident.ref.number for s in await uow.incidents.recent(workspace)] == [2, 1]
         assert (await uow.incidents.open_in_workspace(workspace))[0].incident.status is Status.DECLARED
+
+
+async def test_old_idempotency_keys_are_pruned_and_recent_ones_kept(engine: AsyncEngine, workspace: str) -> None:
+    runner = CommandRunner(engine)
+    old_key, new_key = f"ev:{workspace}:old", f"ev:{workspace}:new"
+    assert await runner.record([], now=at(0), idempotency_key=old_key)
+    assert await runner.record([], now=at(60 * 24 * 2), idempotency_key=new_key)
+    async with UnitOfWork(engine) as uow:
+        await uow.requests.prune(at(60 * 24))
+    # The pruned key is free again; the recent one still recognises a retry.
+    assert await runner.record([], now=at(60 * 24 * 2), idempotency_key=old_key)
+    assert not await runner.record([], now=at(60 * 24 * 2), idempotency_key=new_key)
