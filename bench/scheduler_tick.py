@@ -2,6 +2,8 @@
 
     python -m bench.scheduler_tick            # needs Postgres on 127.0.0.1:5432 (FIREBREAK_TEST_PG)
 
+``python -m bench`` runs it too, as part of the whole suite.
+
 Measures one tick with no clock due and one tick with all 1,000 open incidents' ack clocks due
 (each gets its breach, reminder and outbox rows), on a throwaway database, and writes the figures
 to bench/results/scheduler_tick.json; bench/RESULTS.md quotes them.
@@ -18,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Select, text
 
 from bot.effects import SlackEffects
 from bot.scheduler import SlaScheduler
@@ -59,7 +61,7 @@ async def _tick(scheduler: SlaScheduler) -> tuple[float, int]:
     return (time.perf_counter() - started) * 1000, reminded
 
 
-async def run() -> dict[str, Any]:
+async def run(closed: int = CLOSED, open_: int = OPEN) -> dict[str, Any]:
     async with fresh_postgres_database("firebreak_bench") as url:
         engine = create_engine(database_config(url))
         try:
@@ -68,7 +70,7 @@ async def run() -> dict[str, Any]:
             async with engine.begin() as connection:
                 await connection.execute(
                     text(_FILL),
-                    {"closed": CLOSED, "total": CLOSED + OPEN, "declared": NOW, "ack_due": ack_due},
+                    {"closed": closed, "total": closed + open_, "declared": NOW, "ack_due": ack_due},
                 )
             async with engine.connect() as connection:
                 await connection.execute(text("COMMIT"))
@@ -86,8 +88,8 @@ async def run() -> dict[str, Any]:
         finally:
             await engine.dispose()
     return {
-        "closed_incidents": CLOSED,
-        "open_incidents": OPEN,
+        "closed_incidents": closed,
+        "open_incidents": open_,
         "idle_tick_ms": {"p50": statistics.median(t for t, _ in idle), "max": max(t for t, _ in idle)},
         "busy_tick_ms": busy_ms,
         "reminded_in_one_tick": reminded,
@@ -96,10 +98,11 @@ async def run() -> dict[str, Any]:
     }
 
 
-def _literal(query: Any) -> str:
+def _literal(query: Select[Any]) -> str:
     from sqlalchemy.dialects import postgresql
 
-    return str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    return str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""``python -m bot``: serve Slack on $PORT until SIGTERM or Ctrl-C."""
+"""``python -m bot``: serve Slack on $PORT until SIGTERM or Ctrl-C; without Slack credentials, the
+playground (a local Slack and its page) on $PORT, on this machine only."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aiohttp import web
 from bot.composition import web_application
 from bot.config_file import load_config
 from bot.logs import configure_logging, redact
+from bot.playground import playground_banner
 from bot.settings import ConfigError, Settings
 
 # SIGTERM stops taking requests and finishes the ones in flight; past this, they are cut off.
@@ -29,9 +31,14 @@ def main() -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
+    if settings.playground:
+        # A person reads this, not a log collector: plain words on stderr, beside the JSON log.
+        print(playground_banner(settings.port), file=sys.stderr)
     try:
         web.run_app(
             web_application(settings, config=config),
+            # The playground acts as anyone in its workspace for whoever loads the page: local only.
+            host="127.0.0.1" if settings.playground else None,
             port=settings.port,
             print=None,
             shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import aiohttp
-import anthropic
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -24,6 +24,7 @@ from bot.delivery.routing import SenderRouter
 from bot.delivery.senders import SlackSender
 from bot.effects import SlackEffects
 from bot.http import ENGINE, MAX_BODY_BYTES, SLACK_APP, add_routes
+from bot.playground import PLAYGROUND_SQLITE_PATH, add_playground, fresh_playground_database, playground_banner
 from bot.receivers.actions import ActionReceiver
 from bot.receivers.mentions import MentionReceiver
 from bot.receivers.replies import Replies
@@ -35,8 +36,11 @@ from bot.settings import Settings
 from bot.slack_app import build_slack_app
 from bot.verbs import Verbs
 from storage.command_runner import CommandRunner
-from storage.database import create_engine, database_config
+from storage.database import DEFAULT_SQLITE_PATH, create_engine, database_config
 from storage.migrate import upgrade
+
+if TYPE_CHECKING:
+    from anthropic import AsyncAnthropic
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +67,8 @@ class Firebreak:
 
 
 async def assemble(settings: Settings, clock: Clock, config: FirebreakConfig) -> Firebreak:
-    engine = create_engine(database_config(settings.database_url))
+    sqlite_path = PLAYGROUND_SQLITE_PATH if settings.playground else DEFAULT_SQLITE_PATH
+    engine = create_engine(database_config(settings.database_url, sqlite_path))
     await upgrade(engine)
     # Retries belong to the dispatcher, which records each attempt; the client must not retry too.
     client = AsyncWebClient(
@@ -80,7 +85,7 @@ async def assemble(settings: Settings, clock: Clock, config: FirebreakConfig) ->
         SlackSender(client, engine, clock, http),
         {AI_DRAFT_UPDATE: DraftingSender(runner, effects, writer, clock)},
     )
-    dispatcher = Dispatcher(engine, senders, clock)
+    dispatcher = Dispatcher(engine, senders, clock, background_kinds=frozenset({AI_DRAFT_UPDATE}))
     service = IncidentService(runner, effects, clock, dispatcher)
     scheduler = SlaScheduler(runner, effects, clock, dispatcher, tick=config.tick)
     verbs = Verbs(service)
@@ -99,12 +104,14 @@ async def assemble(settings: Settings, clock: Clock, config: FirebreakConfig) ->
     return Firebreak(engine, client, http, dispatcher, scheduler, service, slack_app)
 
 
-def _anthropic(settings: Settings) -> anthropic.AsyncAnthropic | None:
+def _anthropic(settings: Settings) -> AsyncAnthropic | None:
     if not settings.anthropic_api_key:
         log.info("ANTHROPIC_API_KEY is not set: stakeholder updates are drafted from the template")
         return None
     # One quick retry inside the SDK; past that the draft falls back to the template at once.
-    return anthropic.AsyncAnthropic(
+    from anthropic import AsyncAnthropic  # only with a key: the SDK is a third of the bot's memory
+
+    return AsyncAnthropic(
         api_key=settings.anthropic_api_key,
         base_url=settings.anthropic_base_url,
         max_retries=1,
@@ -133,6 +140,8 @@ def web_application(
             await socket_mode.connect_async()  # type: ignore[no-untyped-call]  # Bolt leaves it untyped
             log.info("connected to Slack in Socket Mode")
         log.info("Firebreak is up", extra={"port": settings.port, "socket_mode": settings.socket_mode})
+        if settings.playground:
+            log.info(playground_banner(settings.port))
         yield
         if socket_mode is not None:
             await socket_mode.close_async()  # type: ignore[no-untyped-call]
@@ -141,4 +150,8 @@ def web_application(
 
     app.cleanup_ctx.append(lifecycle)
     add_routes(app)
+    if settings.playground:
+        if not settings.database_url:
+            fresh_playground_database()
+        add_playground(app, settings)
     return app

@@ -101,7 +101,8 @@ _WORD_PUNCT = ".,:;!?"
 _EXPLICIT_REF = re.compile(r"(?:inc[-_]?|#)([0-9]+)", re.IGNORECASE | re.ASCII)
 # Nine digits keep a number inside any database integer column; more is a typo, not an incident.
 _BARE_NUMBER = re.compile(r"[0-9]{1,9}", re.ASCII)
-_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
+# A user id is stored in a 32-character column; a longer "id" is not one Slack made.
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]{1,31})(?:\|[^<>]*)?>")
 # "sev1" typed as one word where a command is expected is ``sev 1``: how people change severity.
 _GLUED_SEVERITY = re.compile(r"sev(?:erity)?[-_]?([0-9]+)", re.IGNORECASE | re.ASCII)
 

@@ -17,6 +17,7 @@ from storage.command_runner import Change, CommandRunner, Duplicate
 from storage.event_store import RecordedEvent
 from storage.incident_repository import StoredIncident
 from storage.outbox import OutboxMessage
+from storage.unit_of_work import UnitOfWork
 
 
 class Waker(Protocol):
@@ -46,6 +47,21 @@ class IncidentService:
         self._waker.wake()
         return result
 
+    async def apply_to(
+        self, origin: Origin, number: int | None, command: IncidentCommand, *, resolved: bool = False
+    ) -> Change | Duplicate:
+        """:meth:`apply` to the incident the request is about (see :meth:`target`), found in the
+        command's own transaction: one transaction for the lookup and the change."""
+
+        async def find(uow: UnitOfWork) -> StoredIncident:
+            return await self._find(uow, origin, number, resolved=resolved, lock=True)
+
+        result = await self._guard(
+            self.runner.execute(find, command, now=self.clock.now(), idempotency_key=origin.key, effects=self._effects)
+        )
+        self._waker.wake()
+        return result
+
     async def queue(self, messages: Sequence[OutboxMessage], key: str | None, incident_id: int | None = None) -> bool:
         """Send replies that change no incident, once per key (a Slack retry gets no second reply)."""
         queued = await self.runner.record(messages, now=self.clock.now(), idempotency_key=key, incident_id=incident_id)
@@ -56,25 +72,33 @@ class IncidentService:
         """The incident a request is about: the one named, the thread's, or the channel's only one
         (only open one; only resolved one for ``resolved``, which is what reopen and close act on)."""
         async with self.runner.unit_of_work() as uow:
-            in_thread = None
-            if origin.thread_ts:
-                in_thread = await uow.incidents.by_thread(origin.workspace_id, origin.channel_id, origin.thread_ts)
-            if number is not None:
-                named = await uow.incidents.get(IncidentRef(origin.workspace_id, number))
-                if named is None:
-                    raise UserError(
-                        f"INC-{number} doesn't exist in this workspace. `/incident list` shows open incidents."
-                    )
-                if in_thread is not None and in_thread.id != named.id:
-                    raise UserError(
-                        f"This thread is {in_thread.incident.ref}, but you named INC-{number}. "
-                        f"To change INC-{number}, use its thread or `/incident <command> INC-{number}`."
-                    )
-                return named
-            if in_thread is not None:
-                return in_thread
-            finder = uow.incidents.resolved_in_channel if resolved else uow.incidents.open_in_channel
-            candidates = await finder(origin.workspace_id, origin.channel_id)
+            return await self._find(uow, origin, number, resolved=resolved)
+
+    @staticmethod
+    async def _find(
+        uow: UnitOfWork, origin: Origin, number: int | None, *, resolved: bool, lock: bool = False
+    ) -> StoredIncident:
+        """See :meth:`target`; with ``lock``, the incident found is row-locked until commit."""
+        in_thread = None
+        if origin.thread_ts:
+            in_thread = await uow.incidents.by_thread(
+                origin.workspace_id, origin.channel_id, origin.thread_ts, lock=lock
+            )
+        if number is not None:
+            ref = IncidentRef(origin.workspace_id, number)
+            named = await uow.incidents.get(ref, lock=lock and in_thread is None)
+            if named is None:
+                raise UserError(f"INC-{number} doesn't exist in this workspace. `/incident list` shows open incidents.")
+            if in_thread is not None and in_thread.id != named.id:
+                raise UserError(
+                    f"This thread is {in_thread.incident.ref}, but you named INC-{number}. "
+                    f"To change INC-{number}, use its thread or `/incident <command> INC-{number}`."
+                )
+            return named
+        if in_thread is not None:
+            return in_thread
+        finder = uow.incidents.resolved_in_channel if resolved else uow.incidents.open_in_channel
+        candidates = await finder(origin.workspace_id, origin.channel_id, lock=lock)
         kind = "resolved" if resolved else "open"
         if len(candidates) == 1:
             return candidates[0]

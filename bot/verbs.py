@@ -31,6 +31,16 @@ class Reply:
 class VerbResult:
     answer: Reply | None = None  # what they asked to see (list, show, help…)
     done: str | None = None  # a one-line confirmation of a change; the thread has the audit line
+    # The work happens after the ack (a draft being written): nothing shows in the thread yet,
+    # so the confirmation is the only sign the request was heard, whatever the entry point.
+    pending: bool = False
+
+    @property
+    def to_tell(self) -> Reply | None:
+        """What a mention or a click should tell its author (a slash command shows ``done`` too)."""
+        if self.answer is not None:
+            return self.answer
+        return Reply(self.done) if self.pending and self.done else None
 
 
 DUPLICATE_NOTE = "Already done: Slack delivered this request twice, and it was applied once."
@@ -55,9 +65,8 @@ class Verbs:
         if parsed.verb is Verb.UPDATE and parsed.text is None:
             return await self.draft_update(origin, parsed.number)
         after_resolution = parsed.verb in (Verb.REOPEN, Verb.CLOSE)
-        stored = await self._service.target(origin, parsed.number, resolved=after_resolution)
         command = to_command(parsed, actor=origin.user_id, source=origin.source)
-        return _confirmation(await self._service.apply(origin, stored.incident.ref, command))
+        return _confirmation(await self._service.apply_to(origin, parsed.number, command, resolved=after_resolution))
 
     async def draft_update(self, origin: Origin, number: int | None) -> VerbResult:
         """Ask for a draft stakeholder update; it is written off the request path and posted in
@@ -68,7 +77,9 @@ class Verbs:
             raise UserError(f"{ref} is closed; there is nothing left to tell stakeholders.")
         if not await self._service.queue([draft_job(stored.id, origin.user_id)], origin.key):
             return VerbResult(done=DUPLICATE_NOTE)
-        return VerbResult(done=f"Drafting a stakeholder update for {ref}; it will appear in its thread shortly.")
+        return VerbResult(
+            done=f"Drafting a stakeholder update for {ref}; it will appear in its thread shortly.", pending=True
+        )
 
     async def _declare(self, parsed: Parsed, origin: Origin, slash: bool) -> VerbResult:
         if parsed.title is None:

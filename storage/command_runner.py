@@ -6,10 +6,12 @@ not even its idempotency key, so the same request can be retried once the refusa
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from weakref import WeakValueDictionary
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -53,6 +55,9 @@ class Duplicate:
 
 
 Effects = Callable[[Change], Sequence[OutboxMessage]]
+# Which incident a command is for, found (and row-locked) inside the command's own transaction: one
+# round of BEGIN … COMMIT for the lookup and the change together, and the lookup is the lock.
+Resolver = Callable[[UnitOfWork], Awaitable[StoredIncident]]
 # What to do about an incident whose clocks are due: the commands to record, in order.
 Planner = Callable[[UnitOfWork, StoredIncident, datetime], Awaitable[Sequence[IncidentCommand]]]
 
@@ -65,6 +70,17 @@ class CommandRunner:
     def __init__(self, engine: AsyncEngine, policy: SlaPolicy = DEFAULT_POLICY) -> None:
         self._engine = engine
         self.policy = policy
+        self._numbering: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+
+    def _numbering_turn(self, workspace_id: str) -> asyncio.Lock:
+        """Declarations of one workspace take their number one after another: the counter's row
+        stays locked until commit. Queueing for it here, first come first served, keeps at most one
+        of this process's declarations waiting on that row lock, instead of all of them racing for
+        it each time it is released (which starves some for seconds under a burst)."""
+        lock = self._numbering.get(workspace_id)
+        if lock is None:
+            lock = self._numbering[workspace_id] = asyncio.Lock()
+        return lock
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self._engine)
@@ -84,12 +100,15 @@ class CommandRunner:
                     return Duplicate(idempotency_key)
                 if command.thread_ts is not None:
                     await self._refuse_if_thread_taken(uow, workspace_id, command.channel_id, command.thread_ts)
-                state = Undeclared(IncidentRef(workspace_id, await uow.counters.next_number(workspace_id)))
-                events = decide(state, command, now, self.policy)
-                after = _fold(state, events)
-                incident_id = await uow.incidents.insert(after, now)
-                change = Change(incident_id, state, after, (), card_ts=None, home_ts=command.thread_ts)
-                return await self._record(uow, change, events, now, idempotency_key=idempotency_key, effects=effects)
+                async with self._numbering_turn(workspace_id):
+                    state = Undeclared(IncidentRef(workspace_id, await uow.counters.next_number(workspace_id)))
+                    events = decide(state, command, now, self.policy)
+                    after = _fold(state, events)
+                    incident_id = await uow.incidents.insert(after, now)
+                    change = Change(incident_id, state, after, (), card_ts=None, home_ts=command.thread_ts)
+                    return await self._record(
+                        uow, change, events, now, idempotency_key=idempotency_key, effects=effects
+                    )
         except IntegrityError as error:
             # Two declarations raced in one thread; the loser learns which incident won.
             if "uq_incidents_home_thread" not in str(error.orig) or command.thread_ts is None:
@@ -100,24 +119,34 @@ class CommandRunner:
 
     async def execute(
         self,
-        ref: IncidentRef,
+        target: IncidentRef | Resolver,
         command: IncidentCommand,
         *,
         now: datetime,
         idempotency_key: str | None = None,
         effects: Effects = no_effects,
     ) -> Change | Duplicate:
+        """Run ``command`` on the incident ``target`` names, or on the one it finds and locks in
+        this transaction.
+
+        The incident's row is locked before the idempotency key is claimed, so the key is recorded
+        with its incident in the same statement; a concurrent duplicate waits on the row lock and
+        then finds the key taken.
+        """
         async with self.unit_of_work() as uow:
-            if idempotency_key and not await uow.requests.claim(idempotency_key, now):
+            if isinstance(target, IncidentRef):
+                stored = await uow.incidents.lock(target)
+                if stored is None:
+                    raise UnknownIncident(f"{target} does not exist.")
+            else:
+                stored = await target(uow)
+            if idempotency_key and not await uow.requests.claim(idempotency_key, now, stored.id):
                 return Duplicate(idempotency_key)
-            stored = await uow.incidents.lock(ref)
-            if stored is None:
-                raise UnknownIncident(f"{ref} does not exist.")
             events = decide(stored.incident, command, now, self.policy)
             after = _fold(stored.incident, events)
             await uow.incidents.save(stored.id, after, expected_version=stored.incident.version, now=now)
             change = Change(stored.id, stored.incident, after, (), card_ts=stored.card_ts, home_ts=stored.home_ts)
-            return await self._record(uow, change, events, now, idempotency_key=idempotency_key, effects=effects)
+            return await self._record(uow, change, events, now, idempotency_key=None, effects=effects)
 
     async def sweep_due(self, *, now: datetime, limit: int, plan: Planner, effects: Effects) -> list[Change]:
         """Record what is due on up to ``limit`` incidents, in one transaction.

@@ -15,15 +15,16 @@ class ProcessedRequests:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    async def claim(self, key: str, now: datetime) -> bool:
-        """True if this transaction is the first to see ``key``.
+    async def claim(self, key: str, now: datetime, incident_id: int | None = None) -> bool:
+        """True if this transaction is the first to see ``key`` (recorded against ``incident_id``
+        when it is already known, which spares a separate :meth:`attach`).
 
         A concurrent duplicate blocks on the unique key until the first transaction ends: it then
         sees the key if that one committed, and claims it itself if that one rolled back.
         """
         statement = (
             upsert(self._connection, processed_requests)
-            .values(key=key, processed_at=now)
+            .values(key=key, processed_at=now, incident_id=incident_id)
             .on_conflict_do_nothing(index_elements=["key"])
             .returning(processed_requests.c.key)
         )

@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.incident import Incident, IncidentRef
-from domain.lifecycle import OPEN_STATUSES, Status
+from domain.lifecycle import Status
 from storage.incident_rows import incident_from_row, incident_values
-from storage.schema import incidents
+from storage.schema import OPEN_STATUS_SQL, incidents
 
 
 class ConcurrentModification(RuntimeError):
@@ -38,62 +38,93 @@ def _stored(row: object) -> StoredIncident:
     return StoredIncident(mapping["id"], incident_from_row(mapping), mapping["card_ts"], mapping["home_ts"])
 
 
-def _by_ref(ref: IncidentRef) -> Select[tuple[object, ...]]:
-    return _select().where(incidents.c.workspace_id == ref.workspace_id, incidents.c.number == ref.number)
-
-
 def due_query(now: datetime, limit: int, *, skip_locked: bool) -> Select[tuple[object, ...]]:
     query = _select().where(incidents.c.next_due_at <= now).order_by(incidents.c.next_due_at).limit(limit)
     return query.with_for_update(skip_locked=True) if skip_locked else query
 
 
-_OPEN = incidents.c.status.in_([status.value for status in OPEN_STATUSES])
+# The same words as the partial index's predicate, so that the planner can use the index (a bound
+# list of statuses would hide that the query asks for open incidents only).
+_OPEN: ColumnElement[bool] = text(OPEN_STATUS_SQL)  # type: ignore[assignment]
+
+# The request path's queries, built once: each request only binds its values, so SQLAlchemy neither
+# rebuilds the statement nor recomputes its cache key every time.
+_BY_REF = _select().where(
+    incidents.c.workspace_id == bindparam("workspace_id"), incidents.c.number == bindparam("number")
+)
+_BY_ID = _select().where(incidents.c.id == bindparam("incident_id"))
+_BY_THREAD = _select().where(
+    incidents.c.workspace_id == bindparam("workspace_id"),
+    incidents.c.channel_id == bindparam("channel_id"),
+    or_(incidents.c.home_ts == bindparam("thread_ts"), incidents.c.thread_ts == bindparam("thread_ts")),
+)
+
+
+def _in_channel(condition: ColumnElement[bool]) -> Select[tuple[object, ...]]:
+    return (
+        _select()
+        .where(
+            incidents.c.workspace_id == bindparam("workspace_id"),
+            incidents.c.channel_id == bindparam("channel_id"),
+            condition,
+        )
+        .order_by(incidents.c.number)
+        .limit(bindparam("limit"))
+    )
+
+
+_OPEN_IN_CHANNEL = _in_channel(_OPEN)
+_RESOLVED_IN_CHANNEL = _in_channel(incidents.c.status == Status.RESOLVED.value)
+_LOCKED = {query: query.with_for_update() for query in (_BY_REF, _BY_THREAD, _OPEN_IN_CHANNEL, _RESOLVED_IN_CHANNEL)}
 
 
 class IncidentRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
+    async def _one(self, query: Select[tuple[object, ...]], values: dict[str, object]) -> StoredIncident | None:
+        row = (await self._connection.execute(query, values)).first()
+        return None if row is None else _stored(row)
+
     async def lock(self, ref: IncidentRef) -> StoredIncident | None:
         """Load for a change, holding the row lock until commit (a no-op on SQLite, see database)."""
-        row = (await self._connection.execute(_by_ref(ref).with_for_update())).first()
-        return None if row is None else _stored(row)
+        return await self.get(ref, lock=True)
 
-    async def get(self, ref: IncidentRef) -> StoredIncident | None:
-        row = (await self._connection.execute(_by_ref(ref))).first()
-        return None if row is None else _stored(row)
+    async def get(self, ref: IncidentRef, *, lock: bool = False) -> StoredIncident | None:
+        query = _LOCKED[_BY_REF] if lock else _BY_REF
+        return await self._one(query, {"workspace_id": ref.workspace_id, "number": ref.number})
 
     async def get_by_id(self, incident_id: int) -> StoredIncident | None:
-        row = (await self._connection.execute(_select().where(incidents.c.id == incident_id))).first()
-        return None if row is None else _stored(row)
+        return await self._one(_BY_ID, {"incident_id": incident_id})
 
-    async def by_thread(self, workspace_id: str, channel_id: str, thread_ts: str) -> StoredIncident | None:
+    async def get_many(self, incident_ids: Sequence[int]) -> dict[int, StoredIncident]:
+        if not incident_ids:
+            return {}
+        query = _select().where(incidents.c.id.in_(sorted(set(incident_ids))))
+        return {stored.id: stored for stored in map(_stored, await self._connection.execute(query))}
+
+    async def by_thread(
+        self, workspace_id: str, channel_id: str, thread_ts: str, *, lock: bool = False
+    ) -> StoredIncident | None:
         """The incident whose thread this is, by the declaring thread or the card's own thread."""
-        query = _select().where(
-            incidents.c.workspace_id == workspace_id,
-            incidents.c.channel_id == channel_id,
-            or_(incidents.c.home_ts == thread_ts, incidents.c.thread_ts == thread_ts),
-        )
-        row = (await self._connection.execute(query)).first()
-        return None if row is None else _stored(row)
+        query = _LOCKED[_BY_THREAD] if lock else _BY_THREAD
+        return await self._one(query, {"workspace_id": workspace_id, "channel_id": channel_id, "thread_ts": thread_ts})
 
-    async def open_in_channel(self, workspace_id: str, channel_id: str, limit: int = 20) -> list[StoredIncident]:
-        return await self._in_channel(workspace_id, channel_id, _OPEN, limit)
+    async def open_in_channel(
+        self, workspace_id: str, channel_id: str, limit: int = 20, *, lock: bool = False
+    ) -> list[StoredIncident]:
+        return await self._in_channel(_OPEN_IN_CHANNEL, workspace_id, channel_id, limit, lock)
 
-    async def resolved_in_channel(self, workspace_id: str, channel_id: str, limit: int = 20) -> list[StoredIncident]:
-        resolved = incidents.c.status == Status.RESOLVED.value
-        return await self._in_channel(workspace_id, channel_id, resolved, limit)
+    async def resolved_in_channel(
+        self, workspace_id: str, channel_id: str, limit: int = 20, *, lock: bool = False
+    ) -> list[StoredIncident]:
+        return await self._in_channel(_RESOLVED_IN_CHANNEL, workspace_id, channel_id, limit, lock)
 
     async def _in_channel(
-        self, workspace_id: str, channel_id: str, condition: ColumnElement[bool], limit: int
+        self, query: Select[tuple[object, ...]], workspace_id: str, channel_id: str, limit: int, lock: bool
     ) -> list[StoredIncident]:
-        query = (
-            _select()
-            .where(incidents.c.workspace_id == workspace_id, incidents.c.channel_id == channel_id, condition)
-            .order_by(incidents.c.number)
-            .limit(limit)
-        )
-        return [_stored(row) for row in await self._connection.execute(query)]
+        values = {"workspace_id": workspace_id, "channel_id": channel_id, "limit": limit}
+        return [_stored(row) for row in await self._connection.execute(_LOCKED[query] if lock else query, values)]
 
     async def open_in_workspace(self, workspace_id: str, limit: int = 50) -> list[StoredIncident]:
         query = _select().where(incidents.c.workspace_id == workspace_id, _OPEN).order_by(incidents.c.number)

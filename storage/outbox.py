@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, select, update
+from sqlalchemy import ColumnElement, RowMapping, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.incident_repository import StoredIncident
 from storage.schema import outbox
 
 
@@ -36,6 +37,20 @@ class PendingDelivery:
     coalesce_key: str | None
     attempts: int
     created_at: datetime
+    # The incident as it was when the row was claimed (loaded with the claim, for the whole batch
+    # at once): enough for what does not change once set, such as its channel and thread.
+    incident: StoredIncident | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """A delivered row: Slack's result, and the rows it made redundant (merged audit lines, older
+    refreshes of the same card)."""
+
+    delivery_id: int
+    result: Mapping[str, Any] | None
+    absorbed: Sequence[int] = ()
+    supersedes: str | None = None  # a coalesce key: older pending rows under it are settled too
 
 
 class Outbox:
@@ -119,6 +134,37 @@ class Outbox:
             .values(delivered_at=now, result=dict(result) if result is not None else None, last_error=None)
         )
         return (await self._connection.execute(statement)).rowcount == 1
+
+    async def settle_delivered(self, settlements: Sequence[Settlement], now: datetime) -> None:
+        """Settle many delivered rows at once: one statement per kind of update, each executed for
+        all of them (several deliveries share one transaction instead of one each)."""
+        pending = outbox.c.delivered_at.is_(None) & outbox.c.failed_at.is_(None)
+        delivered = [
+            {"row_id": s.delivery_id, "result": dict(s.result) if s.result is not None else None} for s in settlements
+        ]
+        if delivered:
+            statement = (
+                update(outbox)
+                .where(outbox.c.id == bindparam("row_id"), pending)
+                .values(delivered_at=now, result=bindparam("result", type_=outbox.c.result.type), last_error=None)
+            )
+            await self._connection.execute(statement, delivered)
+        absorbed = [{"row_id": row_id, "into": s.delivery_id} for s in settlements for row_id in s.absorbed]
+        if absorbed:
+            statement = (
+                update(outbox)
+                .where(outbox.c.id == bindparam("row_id"), pending)
+                .values(delivered_at=now, superseded_by=bindparam("into"))
+            )
+            await self._connection.execute(statement, absorbed)
+        superseding = [{"key": s.supersedes, "newest": s.delivery_id} for s in settlements if s.supersedes]
+        if superseding:
+            statement = (
+                update(outbox)
+                .where(pending, outbox.c.coalesce_key == bindparam("key"), outbox.c.id < bindparam("newest"))
+                .values(delivered_at=now, superseded_by=bindparam("newest"))
+            )
+            await self._connection.execute(statement, superseding)
 
     async def mark_retry(self, delivery_id: int, retry_at: datetime, error: str) -> None:
         statement = (

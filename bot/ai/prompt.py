@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-
-from anthropic.types import ToolParam
+from typing import TYPE_CHECKING
 
 from bot.ai.facts import IncidentFacts, TimelineEntry
+
+if TYPE_CHECKING:  # the SDK is imported only when a key is set: it is a third of the bot's memory
+    from anthropic.types import ToolParam
 
 # Roughly four characters a token; the budget leaves room for the instructions and the answer.
 TIMELINE_CHAR_BUDGET = 24_000

@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-
-import anthropic
-from anthropic.types import MessageParam, ToolChoiceToolParam
+from typing import TYPE_CHECKING
 
 from bot.ai.breaker import CircuitBreaker
 from bot.ai.facts import IncidentFacts
@@ -20,11 +18,14 @@ from bot.ai.prompt import TOOL_NAME, UPDATE_TOOL, build_prompt
 from bot.ai.sanitise import allowed_links, sanitise
 from bot.views.stakeholder import template_update
 
+if TYPE_CHECKING:  # imported at run time only with a key (see bot.composition): it is heavy
+    import anthropic
+    from anthropic.types import MessageParam, ToolChoiceToolParam
+
 log = logging.getLogger(__name__)
 
 AI_TIMEOUT_SECONDS = 20.0
 MAX_OUTPUT_TOKENS = 1024
-_EXPECTED = (anthropic.APIError, TimeoutError, MalformedOutput)
 
 
 @dataclass(frozen=True)
@@ -68,13 +69,13 @@ class StakeholderWriter:
                     system=prompt.system,
                     messages=[_user_message(prompt.user)],
                     tools=[UPDATE_TOOL],
-                    tool_choice=ToolChoiceToolParam(type="tool", name=TOOL_NAME),
+                    tool_choice=_FORCED_TOOL,
                 )
             parts = parse_tool_input(tool_input(response.content, TOOL_NAME))
         except Exception as error:
             self._breaker.record_failure()
             context = {"incident": str(facts.incident.ref), "error": f"{type(error).__name__}: {error}"[:300]}
-            if isinstance(error, _EXPECTED):
+            if _expected(error):
                 log.warning("AI draft failed; using the template", extra=context)
             else:
                 log.exception("AI draft failed unexpectedly; using the template", extra=context)
@@ -83,6 +84,16 @@ class StakeholderWriter:
         links = allowed_links([facts.incident.title, facts.incident.description, *(e.text for e in facts.timeline)])
         text = sanitise(parts.text(), commander=facts.incident.commander, links=links)
         return Draft(text, self.model, True, prompt.based_on)
+
+
+_FORCED_TOOL: ToolChoiceToolParam = {"type": "tool", "name": TOOL_NAME}
+
+
+def _expected(error: Exception) -> bool:
+    """Failures the fallback exists for; anything else is also a bug worth a traceback."""
+    import anthropic
+
+    return isinstance(error, (anthropic.APIError, TimeoutError, MalformedOutput))
 
 
 def _user_message(text: str) -> MessageParam:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, suppress
 from dataclasses import replace
 from datetime import timedelta
@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import Clock
 from bot.delivery import messages as kinds
 from bot.delivery.outcomes import PermanentFailure, RetryLater
-from storage.outbox import PendingDelivery
+from storage.outbox import PendingDelivery, Settlement
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,18 @@ MERGED_TEXT_MAX = 3000
 # Shutdown waits this long for sends in flight (Slack's client timeout is longer).
 STOP_TIMEOUT_SECONDS = 5.0
 _CARD_KINDS = frozenset({kinds.POST_CARD, kinds.REFRESH_CARD})
+# What only goes to Slack: delivering it never queues anything more.
+_SLACK_KINDS = frozenset(
+    {
+        kinds.POST_CARD,
+        kinds.REFRESH_CARD,
+        kinds.THREAD_MESSAGE,
+        kinds.EPHEMERAL,
+        kinds.RESPOND,
+        kinds.OPEN_VIEW,
+        kinds.CHANNEL_MESSAGE,
+    }
+)
 
 
 class Sender(Protocol):
@@ -64,6 +76,45 @@ def merge_audit_lines(rows: list[PendingDelivery]) -> list[tuple[PendingDelivery
     return units
 
 
+def collapse_refreshes(rows: list[PendingDelivery]) -> list[tuple[PendingDelivery, list[PendingDelivery]]]:
+    """Refreshes of one card claimed together become one: the newest, sent where the first of them
+    stood (a card is rendered when sent, so it shows every change before it); the older ones are
+    settled with it. With them out of the way, the audit lines between them become consecutive."""
+    newest: dict[str, PendingDelivery] = {}
+    for row in rows:
+        key = _coalesce_key(row)
+        if key is not None and (key not in newest or newest[key].id < row.id):
+            newest[key] = row
+    units: list[tuple[PendingDelivery, list[PendingDelivery]]] = []
+    placed: dict[str, int] = {}
+    for row in rows:
+        key = _coalesce_key(row)
+        if key is None:
+            units.append((row, []))
+        elif key not in placed:
+            placed[key] = len(units)
+            lead = newest[key]
+            units.append((lead, [] if row is lead else [row]))
+        elif row is not newest[key]:
+            units[placed[key]][1].append(row)
+    return units
+
+
+def delivery_units(rows: list[PendingDelivery]) -> list[tuple[PendingDelivery, list[PendingDelivery]]]:
+    """What one incident's claimed rows become on the wire: card refreshes collapsed, then audit
+    lines merged; each unit is a row to send and the rows settled with it."""
+    units: list[tuple[PendingDelivery, list[PendingDelivery]]] = []
+    run: list[PendingDelivery] = []  # consecutive thread messages, merged where they can be
+    for lead, absorbed in collapse_refreshes(rows):
+        if not absorbed and lead.kind == kinds.THREAD_MESSAGE:
+            run.append(lead)
+            continue
+        units += merge_audit_lines(run)
+        run = []
+        units.append((lead, absorbed))
+    return units + merge_audit_lines(run)
+
+
 def _mergeable(lead: PendingDelivery, row: PendingDelivery) -> bool:
     return (
         lead.kind == row.kind == kinds.THREAD_MESSAGE
@@ -86,6 +137,49 @@ def backoff(attempts: int) -> float:
     return base * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
 
 
+class Settler:
+    """Records deliveries in shared transactions (a group commit).
+
+    A delivery waits until its row is recorded as settled, as before; but deliveries that finish
+    while a write is in flight are recorded together by the next one, so under load several rows
+    cost one transaction instead of one each. Alone, a delivery is written at once.
+    """
+
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._waiting: list[tuple[Settlement, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def settle(self, settlement: Settlement) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((settlement, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write(), name="outbox-settler")
+        await future
+
+    async def _write(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                async with UnitOfWork(self._engine) as uow:
+                    await uow.outbox.settle_delivered([settlement for settlement, _ in batch], self._clock.now())
+            except Exception as error:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                        future.exception()  # retrieved here too: a cancelled waiter must not warn
+            else:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_result(None)
+
+    async def drain(self) -> None:
+        if self._writer is not None:
+            with suppress(Exception):
+                await self._writer
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -97,8 +191,13 @@ class Dispatcher:
         sweep_interval: float = 1.0,
         lease: timedelta = timedelta(seconds=60),
         parallel_incidents: int = 8,
+        background_kinds: frozenset[str] = frozenset(),
     ) -> None:
         self._engine = engine
+        # Slow jobs (drafting with an AI) run beside the sweeps instead of inside one, so a
+        # reminder or a card edit never waits for a model to answer. Their lease outlasts them.
+        self._background_kinds = background_kinds
+        self._background: set[asyncio.Task[bool]] = set()
         self._sender = sender
         self._clock = clock
         self._batch_size = batch_size
@@ -108,6 +207,8 @@ class Dispatcher:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._settler = Settler(engine, clock)
+        self._queued_more = False
 
     def wake(self) -> None:
         """Deliver now: called right after a commit that wrote outbox rows."""
@@ -130,12 +231,14 @@ class Dispatcher:
         task, self._task = self._task, None
         if task is None:
             return
-        done, _ = await asyncio.wait({task}, timeout=timeout)
-        if not done:
+        pending = {task, *self._background}
+        _, unfinished = await asyncio.wait(pending, timeout=timeout)
+        if unfinished:
             log.warning("outbox delivery still in flight at shutdown; it resumes on the next start")
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+            for left in unfinished:
+                left.cancel()
+            await asyncio.gather(*unfinished, return_exceptions=True)
+        await self._settler.drain()
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -146,9 +249,10 @@ class Dispatcher:
             except Exception:
                 log.exception("outbox sweep failed; retrying")
                 claimed = 0
-            # A round that delivered something may have queued more (a drafting job records its
-            # draft), so look again at once; only an empty round waits for a wake or the sweep.
-            if claimed or self._stopping:
+            # Look again at once when the batch was full, or when it held work that may have queued
+            # more (a drafting job records its draft). Messages to Slack queue nothing: after them,
+            # an empty claim would only cost a transaction, and any commit meanwhile has woken us.
+            if claimed >= self._batch_size or self._queued_more or self._stopping:
                 continue
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self._sweep_interval)
@@ -157,20 +261,29 @@ class Dispatcher:
         """Claim one batch of due rows and deliver it; returns how many rows were claimed."""
         async with UnitOfWork(self._engine) as uow:
             rows = await uow.outbox.claim_due(self._clock.now(), limit=self._batch_size, lease=self._lease)
+            # Their incidents, all in one query: what a thread message needs (channel, thread) is
+            # set once and never changes; cards are still rendered from a fresh read when sent.
+            incidents = await uow.incidents.get_many([r.incident_id for r in rows if r.incident_id is not None])
+        rows = [replace(r, incident=incidents.get(r.incident_id)) if r.incident_id is not None else r for r in rows]
+        self._queued_more = any(row.kind not in _SLACK_KINDS for row in rows)
         # An incident's rows go out in order; rows that belong to no incident (replies, AI jobs)
         # each go their own way, so a slow one holds up nothing else.
+        for job in (row for row in rows if row.kind in self._background_kinds):
+            task = asyncio.create_task(self._deliver(job), name=f"outbox-job-{job.id}")
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+            task.add_done_callback(lambda _: self.wake())  # a finished job usually queued messages
+        claimed = len(rows)
+        rows = [row for row in rows if row.kind not in self._background_kinds]
         by_incident = groupby(sorted(rows, key=lambda r: (_order_key(r), r.id)), key=_order_key)
         await asyncio.gather(*(self._deliver_in_order(list(group)) for _, group in by_incident))
-        return len(rows)
+        return claimed
 
     async def _deliver_in_order(self, rows: list[PendingDelivery]) -> None:
         async with self._parallel:
-            units = merge_audit_lines(rows)
+            units = delivery_units(rows)
             for index, (row, absorbed) in enumerate(units):
-                if await self._deliver(row):
-                    if absorbed:
-                        async with UnitOfWork(self._engine) as uow:
-                            await uow.outbox.absorb([a.id for a in absorbed], row.id, self._clock.now())
+                if await self._deliver(row, absorbed):
                     continue
                 if row.incident_id is not None:
                     # The rest of this incident waits behind the row that failed. They were claimed
@@ -183,12 +296,14 @@ class Dispatcher:
                             await uow.outbox.release(untried, self._clock.now())
                     return
 
-    async def _deliver(self, row: PendingDelivery) -> bool:
-        """Send one row and settle it; False if it is to be retried later."""
+    async def _deliver(self, row: PendingDelivery, absorbed: Sequence[PendingDelivery] = ()) -> bool:
+        """Send one row and settle it with the rows it stands for; False if it is to be retried later.
+
+        A card refresh with a newer one claimed with it never gets here (see
+        :func:`collapse_refreshes`); one committed after the claim is sent after it, and the sender
+        skips it if the card already shows that version.
+        """
         context = {"delivery_id": row.id, "kind": row.kind, "incident_id": row.incident_id, "attempt": row.attempts}
-        if await self._superseded(row):
-            log.info("superseded by a newer card update", extra=context)
-            return True
         try:
             if row.kind in _CARD_KINDS and row.incident_id is not None:
                 async with self._sender.lock_card(row.incident_id):
@@ -202,30 +317,14 @@ class Dispatcher:
             log.error("delivery failed for good", extra=context | {"error": failure.error})
             async with UnitOfWork(self._engine) as uow:
                 await uow.outbox.mark_failed(row.id, self._clock.now(), failure.error)
+                await uow.outbox.absorb([a.id for a in absorbed], row.id, self._clock.now())
             return True
         except Exception as error:  # a bug in a sender must not stall the outbox
             log.exception("delivery raised unexpectedly", extra=context)
             await self._retry(row, f"{type(error).__name__}: {error}", None, context)
             return False
-        async with UnitOfWork(self._engine) as uow:
-            await uow.outbox.mark_delivered(row.id, self._clock.now(), result)
-            key = _coalesce_key(row)
-            if key is not None:
-                await uow.outbox.supersede(key, row.id, self._clock.now())
+        await self._settler.settle(Settlement(row.id, result, [a.id for a in absorbed], _coalesce_key(row)))
         log.info("delivered", extra=context)
-        return True
-
-    async def _superseded(self, row: PendingDelivery) -> bool:
-        """A card refresh with a newer one queued behind it is settled unsent: the newer one shows
-        more. Only refreshes coalesce; posting the card is never redundant."""
-        key = _coalesce_key(row)
-        if key is None:
-            return False
-        async with UnitOfWork(self._engine) as uow:
-            newest = await uow.outbox.newest_pending(key)
-            if newest is None or newest <= row.id:
-                return False
-            await uow.outbox.supersede(key, newest, self._clock.now())
         return True
 
     async def _retry(self, row: PendingDelivery, error: str, delay: float | None, context: dict[str, Any]) -> None:

@@ -26,8 +26,35 @@ from storage.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 Result = Mapping[str, Any] | None
-_Send = Callable[[Mapping[str, Any]], Awaitable[Result]]
+_Send = Callable[[PendingDelivery], Awaitable[Result]]
 T = TypeVar("T")
+# Which version of each card this process last put on screen (bounded: the oldest are forgotten).
+SHOWN_CARDS_MAX = 20_000
+
+
+def pooled_client(client: AsyncWebClient, http: aiohttp.ClientSession) -> AsyncWebClient:
+    """``client`` over the bot's connection pool. Without a session slack_sdk opens a new HTTP
+    session, and so a new connection, for every call; this one keeps connections alive. The session
+    is the pool's, with the client's own timeout."""
+    if client.session is not None or http.connector is None:
+        return client
+    session = aiohttp.ClientSession(
+        connector=http.connector,
+        connector_owner=False,
+        timeout=aiohttp.ClientTimeout(total=client.timeout),
+    )
+    return AsyncWebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        session=session,
+        headers=dict(client.headers),
+        team_id=client.default_params.get("team_id"),
+        logger=client.logger,
+        retry_handlers=list(client.retry_handlers),
+    )
 
 
 class SlackSender:
@@ -39,11 +66,12 @@ class SlackSender:
         http: aiohttp.ClientSession,
         pacer: ChannelPacer | None = None,
     ) -> None:
-        self._client = client
+        self._client = pooled_client(client, http)
         self._engine = engine
         self._clock = clock
         self._http = http
         self._pacer = pacer or ChannelPacer()
+        self._shown: dict[int, tuple[str, int]] = {}  # incident id → (card ts, version shown)
         self._senders: dict[str, _Send] = {
             kinds.POST_CARD: self._post_card,
             kinds.REFRESH_CARD: self._refresh_card,
@@ -59,15 +87,16 @@ class SlackSender:
         if sender is None:
             raise PermanentFailure(f"no sender for outbox kind {delivery.kind!r}")
         try:
-            return await sender(delivery.payload)
+            return await sender(delivery)
         except SlackApiError as error:
             raise classify(error) from error
         except (TimeoutError, aiohttp.ClientError) as error:
             raise RetryLater(f"{type(error).__name__}: {error}") from error
 
-    async def _paced(self, channel: str, call: Callable[[], Awaitable[T]]) -> T:
+    async def _paced(self, channel: str, call: Callable[[], Awaitable[T]], *, acquired: bool = False) -> T:
         """One write to ``channel`` within its rate; a 429 holds back the whole channel."""
-        await self._pacer.acquire(channel)
+        if not acquired:
+            await self._pacer.acquire(channel)
         try:
             return await call()
         except SlackApiError as error:
@@ -86,8 +115,14 @@ class SlackSender:
             raise PermanentFailure(f"incident {incident_id} does not exist")
         return stored
 
-    async def _post_card(self, payload: Mapping[str, Any]) -> Result:
-        stored = await self._incident(payload["incident_id"])
+    def _showing(self, incident_id: int, card_ts: str, version: int) -> None:
+        self._shown.pop(incident_id, None)
+        if len(self._shown) >= SHOWN_CARDS_MAX:
+            self._shown.pop(next(iter(self._shown)))
+        self._shown[incident_id] = (card_ts, version)
+
+    async def _post_card(self, delivery: PendingDelivery) -> Result:
+        stored = await self._incident(delivery.payload["incident_id"])
         if stored.card_ts is not None:
             return {"ts": stored.card_ts, "skipped": "card already posted"}
         incident = stored.incident
@@ -104,36 +139,57 @@ class SlackSender:
         ts = str(response["ts"])
         async with UnitOfWork(self._engine) as uow:
             await uow.incidents.record_card(stored.id, ts)
+        self._showing(stored.id, ts, incident.version)
         return {"ts": ts, "channel": incident.channel_id}
 
-    async def _refresh_card(self, payload: Mapping[str, Any]) -> Result:
-        stored = await self._incident(payload["incident_id"])
-        card_ts = stored.card_ts
-        if card_ts is None:
+    async def _refresh_card(self, delivery: PendingDelivery) -> Result:
+        """Render the card after waiting for the channel's turn, not before: a refresh held back by
+        pacing then shows every change made while it waited, and the refreshes queued behind it
+        find the card already showing their version and cost no Slack call."""
+        incident_id = delivery.payload["incident_id"]
+        known = delivery.incident
+        if known is None or known.card_ts is None:
+            known = await self._incident(incident_id)
+        if known.card_ts is None:
             # The card is still on its way; it is rendered when posted, so it will show this change.
             return {"skipped": "card not posted yet"}
+        if self._shown.get(incident_id) == (known.card_ts, known.incident.version):
+            return {"ts": known.card_ts, "skipped": "card already shows this version"}
+        channel = known.incident.channel_id
+        await self._pacer.acquire(channel)
+        stored = await self._incident(incident_id)
+        card_ts = stored.card_ts or known.card_ts
         incident = stored.incident
+        if self._shown.get(incident_id) == (card_ts, incident.version):
+            return {"ts": card_ts, "skipped": "card already shows this version"}
         await self._paced(
-            incident.channel_id,
+            channel,
             lambda: self._client.chat_update(
-                channel=incident.channel_id,
+                channel=channel,
                 ts=card_ts,
                 text=card_fallback_text(incident),
                 blocks=incident_card(incident, self._clock.now()),
             ),
+            acquired=True,
         )
+        self._showing(incident_id, card_ts, incident.version)
         return {"ts": card_ts, "version": incident.version}
 
-    async def _thread_message(self, payload: Mapping[str, Any]) -> Result:
-        stored = await self._incident(payload["incident_id"])
+    async def _thread_message(self, delivery: PendingDelivery) -> Result:
+        # The thread is known once the card is posted and never changes after: the copy loaded
+        # with the claim will do, unless it was loaded before the card went out.
+        stored = delivery.incident
+        if stored is None or stored.home_ts is None:
+            stored = await self._incident(delivery.payload["incident_id"])
         if stored.home_ts is None:
             # Only when the card could not be posted (its row failed): back off rather than poll.
             raise RetryLater("the incident's thread is not known until its card is posted")
+        payload, channel, home_ts = delivery.payload, stored.incident.channel_id, stored.home_ts
         response = await self._paced(
-            stored.incident.channel_id,
+            channel,
             lambda: self._client.chat_postMessage(
-                channel=stored.incident.channel_id,
-                thread_ts=stored.home_ts,
+                channel=channel,
+                thread_ts=home_ts,
                 text=payload["text"],
                 blocks=payload.get("blocks"),
                 unfurl_links=False,
@@ -141,7 +197,8 @@ class SlackSender:
         )
         return {"ts": response["ts"]}
 
-    async def _ephemeral(self, payload: Mapping[str, Any]) -> Result:
+    async def _ephemeral(self, delivery: PendingDelivery) -> Result:
+        payload = delivery.payload
         response = await self._paced(
             payload["channel"],
             lambda: self._client.chat_postEphemeral(
@@ -154,7 +211,8 @@ class SlackSender:
         )
         return {"message_ts": response.get("message_ts")}
 
-    async def _channel_message(self, payload: Mapping[str, Any]) -> Result:
+    async def _channel_message(self, delivery: PendingDelivery) -> Result:
+        payload = delivery.payload
         response = await self._paced(
             payload["channel"],
             lambda: self._client.chat_postMessage(
@@ -166,11 +224,13 @@ class SlackSender:
         )
         return {"ts": response["ts"]}
 
-    async def _open_view(self, payload: Mapping[str, Any]) -> Result:
+    async def _open_view(self, delivery: PendingDelivery) -> Result:
+        payload = delivery.payload
         response = await self._client.views_open(trigger_id=payload["trigger_id"], view=payload["view"])
         return {"view_id": response["view"]["id"]}
 
-    async def _respond(self, payload: Mapping[str, Any]) -> Result:
+    async def _respond(self, delivery: PendingDelivery) -> Result:
+        payload = delivery.payload
         body = {"text": payload["text"], "response_type": "ephemeral", "replace_original": False}
         if payload.get("blocks"):
             body["blocks"] = payload["blocks"]

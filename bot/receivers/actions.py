@@ -14,6 +14,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.delivery.messages import open_view
 from bot.origin import Origin, UserError
+from bot.receivers.fields import mapping, request_key, slack_id, slack_ts, trigger_id, user_id
 from bot.receivers.replies import Replies
 from bot.service import IncidentService
 from bot.verbs import Verbs, ref_in
@@ -56,17 +57,19 @@ class ActionReceiver:
             return
         ref = ref_in(origin, ids.action_ref(action))
         if action_id == ids.STAKEHOLDER_UPDATE:
-            await self._verbs.draft_update(origin, ref.number)
+            reply = (await self._verbs.draft_update(origin, ref.number)).to_tell
+            if reply is not None:
+                await self._replies.tell(origin, reply.text)
             return
         if action_id == ids.RESOLVE:
             # Refused at the click, not after someone has typed a summary into the form.
             incident = (await self._service.target(origin, ref.number)).incident
             if not incident.is_open:
                 raise UserError(f"{incident.ref} is already {incident.status}; there is nothing to resolve.")
-            trigger_id = body.get("trigger_id")
-            if not isinstance(trigger_id, str):
+            trigger = trigger_id(body.get("trigger_id"))
+            if trigger is None:
                 raise UserError("Slack sent no trigger to open the resolve form: use `/incident resolve`.")
-            await self._service.queue([open_view(trigger_id, resolve_modal(ref))], origin.key)
+            await self._service.queue([open_view(trigger, resolve_modal(ref))], origin.key)
             return
         await self._service.apply(origin, ref, self._command(origin, action_id, action))
 
@@ -87,8 +90,8 @@ class ActionReceiver:
         if action_id == ids.SNOOZE:
             return cmd.Snooze(actor=actor, source=source, duration=parse_duration(_choice_value(action)))
         if action_id == ids.COMMANDER:
-            user = action.get("selected_user")
-            if not isinstance(user, str) or not user:
+            user = user_id(action.get("selected_user"))
+            if user is None:
                 raise UserError("Pick someone to lead the incident.")
             return cmd.Assign(actor=actor, source=source, commander=user)
         raise ValueError(f"unknown action {action_id!r}")
@@ -124,20 +127,24 @@ def _choice(action: Mapping[str, Any]) -> str:
 
 
 def _origin(body: Mapping[str, Any], action: Mapping[str, Any]) -> Origin | None:
-    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
-    user = (body.get("user") or {}).get("id")
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    if not all(isinstance(value, str) and value for value in (team, user, channel)):
+    user_info, container, message = (
+        mapping(body.get("user")),
+        mapping(body.get("container")),
+        mapping(body.get("message")),
+    )
+    team = slack_id(mapping(body.get("team")).get("id") or user_info.get("team_id"))
+    user = slack_id(user_info.get("id"))
+    channel = slack_id(mapping(body.get("channel")).get("id") or container.get("channel_id"))
+    if team is None or user is None or channel is None:
         return None
-    container = body.get("container") or {}
-    message = body.get("message") or {}
-    thread_ts = container.get("thread_ts") or message.get("thread_ts")
-    action_ts = action.get("action_ts") or ""
+    action_ts = action.get("action_ts")
     return Origin(
-        workspace_id=str(team),
-        user_id=str(user),
-        channel_id=str(channel),
-        thread_ts=thread_ts if isinstance(thread_ts, str) else None,
-        message_ts=container.get("message_ts") or message.get("ts"),
-        key=f"action:{team}:{user}:{action.get('action_id')}:{action_ts}",
+        workspace_id=team,
+        user_id=user,
+        channel_id=channel,
+        thread_ts=slack_ts(container.get("thread_ts") or message.get("thread_ts")),
+        message_ts=slack_ts(container.get("message_ts") or message.get("ts")),
+        key=request_key(
+            "action", team, user, str(action.get("action_id")), action_ts if isinstance(action_ts, str) else ""
+        ),
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.grammar import ParseError, parse
 from bot.origin import Origin, UserError
+from bot.receivers.fields import request_key, slack_id, slack_ts, user_text
 from bot.receivers.replies import Replies
 from bot.service import IncidentService
 from bot.verbs import Verbs
@@ -28,15 +29,16 @@ class MentionReceiver:
             return  # another bot, or our own message: answering would start a loop
         origin = _origin(body, event, context)
         if origin is None:
-            log.warning("ignored a malformed app_mention", extra={"event_id": body.get("event_id")})
+            log.warning("ignored a malformed app_mention", extra={"event_id": str(body.get("event_id"))[:80]})
             return
         try:
             in_thread = origin.thread_ts is not None and await self._service.is_incident_thread(origin)
-            text = strip_mentions(str(event.get("text") or ""), context.get("bot_user_id"))
+            text = strip_mentions(user_text(event.get("text")), context.get("bot_user_id"))
             parsed = parse(text, slash=False, in_incident_thread=in_thread)
             result = await self._verbs.run(parsed, origin, slash=False)
-            if result.answer is not None:
-                await self._replies.tell(origin, result.answer.text, result.answer.blocks)
+            reply = result.to_tell
+            if reply is not None:
+                await self._replies.tell(origin, reply.text, reply.blocks)
         except ParseError as error:
             # The reply escapes what it is given, so it gets the text without the grammar's quoting.
             await self._replies.refuse(origin, error.plain_message, error.plain_usage)
@@ -54,17 +56,19 @@ def strip_mentions(text: str, bot_user_id: str | None) -> str:
 
 
 def _origin(body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]) -> Origin | None:
-    workspace = context.get("team_id") or body.get("team_id")
-    user, channel, ts = event.get("user"), event.get("channel"), event.get("ts")
-    if not all(isinstance(value, str) and value for value in (workspace, user, channel, ts)):
+    workspace = slack_id(context.get("team_id") or body.get("team_id"))
+    user, channel, ts = slack_id(event.get("user")), slack_id(event.get("channel")), slack_ts(event.get("ts"))
+    if workspace is None or user is None or channel is None or ts is None:
         return None
     thread_ts = event.get("thread_ts")
+    if thread_ts is not None and thread_ts != "" and slack_ts(thread_ts) is None:
+        return None  # in a thread, but which? Answering at the top level would be wrong
     event_id = body.get("event_id")
     return Origin(
-        workspace_id=str(workspace),
-        user_id=str(user),
-        channel_id=str(channel),
-        thread_ts=thread_ts if isinstance(thread_ts, str) and thread_ts else None,
-        message_ts=str(ts),
-        key=f"event:{event_id}" if isinstance(event_id, str) and event_id else f"mention:{channel}:{ts}",
+        workspace_id=workspace,
+        user_id=user,
+        channel_id=channel,
+        thread_ts=thread_ts or None,
+        message_ts=ts,
+        key=request_key("event", event_id) if isinstance(event_id, str) and event_id else f"mention:{channel}:{ts}",
     )

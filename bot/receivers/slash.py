@@ -9,6 +9,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from bot.delivery.messages import open_view
 from bot.grammar import ParseError, Verb, parse
 from bot.origin import Origin, UserError
+from bot.receivers.fields import request_key, slack_id, trigger_id, user_text
 from bot.receivers.replies import failure_text
 from bot.service import IncidentService
 from bot.verbs import Verbs
@@ -27,7 +28,7 @@ class SlashReceiver:
             await ack(text=error_text("Slack sent this command without a user or channel; nothing was changed."))
             return
         try:
-            parsed = parse(str(command.get("text") or ""), slash=True, in_incident_thread=False)
+            parsed = parse(user_text(command.get("text")), slash=True, in_incident_thread=False)
             if parsed.verb is Verb.DECLARE and parsed.title is None:
                 await self._open_declare_modal(origin, command)
                 await ack()
@@ -50,21 +51,21 @@ class SlashReceiver:
             await ack(text=result.done or "Done.", response_type="ephemeral")
 
     async def _open_declare_modal(self, origin: Origin, command: dict[str, Any]) -> None:
-        trigger_id = command.get("trigger_id")
-        if not isinstance(trigger_id, str) or not trigger_id:
+        trigger = trigger_id(command.get("trigger_id"))
+        if trigger is None:
             raise UserError("Slack sent no trigger to open the declare form: use `/incident declare <title>`.")
-        await self._service.queue([open_view(trigger_id, declare_modal(origin.channel_id))], origin.key)
+        await self._service.queue([open_view(trigger, declare_modal(origin.channel_id))], origin.key)
 
 
 def _origin(command: dict[str, Any], context: dict[str, Any]) -> Origin | None:
-    workspace = context.get("team_id") or command.get("team_id")
-    user, channel = command.get("user_id"), command.get("channel_id")
-    if not all(isinstance(value, str) and value for value in (workspace, user, channel)):
+    workspace = slack_id(context.get("team_id") or command.get("team_id"))
+    user, channel = slack_id(command.get("user_id")), slack_id(command.get("channel_id"))
+    if workspace is None or user is None or channel is None:
         return None
     trigger = command.get("trigger_id")
     return Origin(
-        workspace_id=str(workspace),
-        user_id=str(user),
-        channel_id=str(channel),
-        key=f"slash:{trigger}" if isinstance(trigger, str) and trigger else None,
+        workspace_id=workspace,
+        user_id=user,
+        channel_id=channel,
+        key=request_key("slash", trigger) if isinstance(trigger, str) and trigger else None,
     )

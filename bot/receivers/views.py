@@ -12,6 +12,7 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.origin import Origin, UserError
+from bot.receivers.fields import mapping, request_key, slack_id
 from bot.receivers.replies import failure_text
 from bot.service import IncidentService
 from bot.verbs import ref_in
@@ -59,7 +60,8 @@ class ViewReceiver:
             return
         try:
             ref = resolve_ref(str(view.get("private_metadata") or ""))
-            stored = await self._service.target(_origin(body, view, "unknown"), ref.number)
+            # Finding the incident by its number needs no channel; its own is used from then on.
+            stored = await self._service.target(_origin(body, view, "C0UNKNOWN"), ref.number)
             origin = _origin(body, view, stored.incident.channel_id)
             ref_in(origin, ref)
             await self._service.apply(origin, ref, cmd.Resolve(actor=origin.user_id, summary=summary))
@@ -85,19 +87,23 @@ def _inline(error: Exception) -> str:
 
 
 def _origin(body: Mapping[str, Any], view: Mapping[str, Any], channel_id: str) -> Origin:
-    user, team = _mapping(body.get("user")), _mapping(body.get("team"))
-    workspace = team.get("id") or user.get("team_id") or view.get("team_id")
-    user_id = user.get("id")
-    if not isinstance(workspace, str) or not isinstance(user_id, str):
+    user, team = mapping(body.get("user")), mapping(body.get("team"))
+    workspace = slack_id(team.get("id") or user.get("team_id") or view.get("team_id"))
+    user_id = slack_id(user.get("id"))
+    if workspace is None or user_id is None:
         raise UserError("Slack sent this form without a user or workspace; nothing was changed.")
-    return Origin(workspace_id=workspace, user_id=user_id, channel_id=channel_id, key=f"view:{view.get('id')}")
+    if slack_id(channel_id) is None:
+        raise ValueError(f"not a channel id: {channel_id[:40]!r}")
+    return Origin(workspace_id=workspace, user_id=user_id, channel_id=channel_id, key=_key(view))
+
+
+def _key(view: Mapping[str, Any]) -> str | None:
+    """A submission's idempotency key: its view's id (a view is submitted once)."""
+    view_id = view.get("id")
+    return request_key("view", view_id) if isinstance(view_id, str) and view_id else None
 
 
 def _loggable(body: Mapping[str, Any], view: Mapping[str, Any]) -> Origin:
     """Whatever identifies the submission, for the log of a failure that may stem from the payload."""
-    user, team = _mapping(body.get("user")), _mapping(body.get("team"))
-    return Origin(str(team.get("id")), str(user.get("id")), "unknown", key=f"view:{view.get('id')}")
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    user, team = mapping(body.get("user")), mapping(body.get("team"))
+    return Origin(str(team.get("id"))[:40], str(user.get("id"))[:40], "unknown", key=_key(view))

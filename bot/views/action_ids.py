@@ -48,6 +48,8 @@ INPUT = "value"
 
 _WORKSPACE = r"[A-Za-z0-9_-]{1,64}"
 _NUMBER = r"[1-9][0-9]{0,17}"
+# Incident numbers are stored as 32-bit integers: a bigger one cannot name an incident.
+_NUMBER_MAX = 2**31 - 1
 _REF = re.compile(rf"^({_WORKSPACE}):({_NUMBER})$")
 _CHOICE = re.compile(rf"^({_WORKSPACE}):({_NUMBER}):([A-Za-z0-9_-]{{1,40}})$")
 _BLOCK_ID = re.compile(rf"^{re.escape(CARD_ACTIONS)}:({_WORKSPACE}):({_NUMBER}):v([0-9]{{1,18}})$")
@@ -64,7 +66,14 @@ def decode_ref(value: str) -> IncidentRef:
     match = _REF.match(value)
     if match is None:
         raise ValueError(f"malformed incident ref {value[:80]!r}")
-    return IncidentRef(match.group(1), int(match.group(2)))
+    return IncidentRef(match.group(1), _number(match.group(2)))
+
+
+def _number(digits: str) -> int:
+    number = int(digits)
+    if number > _NUMBER_MAX:
+        raise ValueError(f"no incident has the number {digits[:20]}")
+    return number
 
 
 def encode_choice(ref: IncidentRef, choice: str) -> str:
@@ -78,7 +87,7 @@ def decode_choice(value: str) -> tuple[IncidentRef, str]:
     match = _CHOICE.match(value)
     if match is None:
         raise ValueError(f"malformed option value {value[:80]!r}")
-    return IncidentRef(match.group(1), int(match.group(2))), match.group(3)
+    return IncidentRef(match.group(1), _number(match.group(2))), match.group(3)
 
 
 def actions_block_id(ref: IncidentRef, version: int) -> str:
@@ -92,7 +101,7 @@ def decode_actions_block_id(block_id: str) -> tuple[IncidentRef, int]:
     match = _BLOCK_ID.match(block_id)
     if match is None:
         raise ValueError(f"malformed actions block_id {block_id[:80]!r}")
-    return IncidentRef(match.group(1), int(match.group(2))), int(match.group(3))
+    return IncidentRef(match.group(1), _number(match.group(2))), int(match.group(3))
 
 
 def action_ref(action: Mapping[str, Any]) -> IncidentRef:

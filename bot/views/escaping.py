@@ -21,7 +21,8 @@ _LONGEST_ENTITY = len("&amp;")
 
 
 def slack_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    # surrogatepass: a lone surrogate (JSON allows "\ud800") counts as the one code unit it is.
+    return len(text.encode("utf-16-le", errors="surrogatepass")) // 2
 
 
 def neutralise_broadcasts(text: str) -> str:

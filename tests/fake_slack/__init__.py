@@ -1,15 +1,12 @@
-"""A fake Slack Web API for tests (and, later, a local playground Slack).
-
-Layers: ``models``/``state`` (pure workspace model), ``methods`` (Web API methods over the state),
-``blocks`` (Block Kit limit checks), ``faults`` (scripted failures, rate limits), ``records``
-(call log) and ``server`` (:class:`FakeSlack`, the aiohttp server tying them together).
+"""The tests' fake Slack Web API: :mod:`bot.local_slack` (the same implementation the playground
+serves) plus scripted faults and rate limits (``faults``). The submodules ``models``, ``state`` and
+``records`` re-export the package's, so older imports keep working.
 """
 
+from bot.local_slack import DEFAULT_USERS, Call, Ephemeral, Message, ResponseUrlPost, SlackError, SlackState, View
+
 from .faults import ChannelRateLimiter, Fault, FaultPlan
-from .models import DEFAULT_USERS, Ephemeral, Message, SlackError, View
-from .records import Call, ResponseUrlPost
 from .server import FakeSlack
-from .state import SlackState
 
 __all__ = [
     "DEFAULT_USERS",

@@ -1,4 +1,4 @@
-"""Scripted failures and rate limits for the fake Slack server."""
+"""Scripted failures and rate limits for the fake Slack server (test-only: the playground has none)."""
 
 from __future__ import annotations
 

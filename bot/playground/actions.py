@@ -1,0 +1,195 @@
+"""What people do on the page, done the way Slack does it: the message goes into the workspace, and
+the app hears about it as a **signed** Slack request POSTed over HTTP to its ``/slack/events``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from bot.local_slack import ResponseTarget, SlackError
+from bot.local_slack import payloads as slack
+from bot.local_slack.models import JSON
+from bot.local_slack.responses import apply_response
+from bot.local_slack.signing import signature_headers
+from bot.playground.workspace import Playground, slack_text
+
+log = logging.getLogger(__name__)
+
+FORM = "application/x-www-form-urlencoded"
+REQUEST_TIMEOUT_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class AppReply:
+    """The app's HTTP answer to a request the playground sent it."""
+
+    status: int
+    body: JSON
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+    def outcome(self) -> JSON:
+        """For the page: whether the app took it, and if not, what it answered."""
+        if self.ok:
+            return {"ok": True, "status": self.status}
+        return {"ok": False, "status": self.status, "error": f"the bot answered HTTP {self.status}"}
+
+
+class PageActions:
+    def __init__(self, playground: Playground, events_url: str, signing_secret: str) -> None:
+        self._playground = playground
+        self._slack = playground.slack
+        self._events_url = events_url
+        self._secret = signing_secret
+        self._http: aiohttp.ClientSession | None = None
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+
+    async def _send(self, body: str, content_type: str) -> AppReply:
+        """POST ``body`` to the app, signed with its signing secret, as Slack would."""
+        if self._http is None:
+            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS))
+        headers = {"Content-Type": content_type, **signature_headers(self._secret, body)}
+        async with self._http.post(self._events_url, data=body.encode(), headers=headers) as response:
+            text = await response.text()
+        try:
+            parsed = json.loads(text) if text.strip() else {}
+        except ValueError:
+            parsed = {"text": text}
+        if response.status != 200:
+            log.warning("the app refused a playground request", extra={"status": response.status})
+        return AppReply(response.status, parsed if isinstance(parsed, dict) else {})
+
+    # ------------------------------------------------------------------ the page's actions
+    async def message(self, user: str, channel: str, typed: str, thread_ts: str | None) -> JSON:
+        """A person sends a message; if it mentions the bot, the app gets an ``app_mention`` event."""
+        state = self._slack.state
+        text = slack_text(typed, state.users)
+        message = state.post_user_message(channel, user, text, thread_ts=thread_ts)
+        self._slack.notify_change("message")
+        result: JSON = {"ok": True, "ts": message.ts}
+        if f"<@{state.bot_user_id}>" in text:
+            event = slack.app_mention(user, channel, text, message.ts, thread_ts)
+            reply = await self._send(json.dumps(slack.event_envelope(state, event)), "application/json")
+            result |= reply.outcome()
+        return result
+
+    async def slash(self, user: str, channel: str, text: str, thread_ts: str | None) -> JSON:
+        """``/incident <text>``: the app's acknowledgement is the reply, only for the person."""
+        target = ResponseTarget(channel, user, thread_ts)
+        form = slack.slash_form(
+            self._slack.state,
+            user,
+            channel,
+            text,
+            response_url=self._slack.response_url_for(target),
+            trigger_id=self._playground.trigger_for(user, slack.new_trigger_id()),
+        )
+        reply = await self._send(form, FORM)
+        if reply.ok and (reply.body.get("text") or reply.body.get("blocks")):
+            apply_response(self._slack.state, target, reply.body)
+            self._slack.notify_change("slash")
+        return reply.outcome()
+
+    async def click(
+        self,
+        user: str,
+        channel: str,
+        *,
+        message_ts: str,
+        block_id: str,
+        action_id: str,
+        choice: str | None,
+        ephemeral: bool = False,
+    ) -> JSON:
+        """A control on a message used: ``block_actions`` with the element from the message itself."""
+        state = self._slack.state
+        blocks, thread_ts, message = self._clicked(user, channel, message_ts, ephemeral=ephemeral)
+        element = slack.find_element(blocks, block_id, action_id)
+        action = slack.chosen_action(element, block_id, choice)
+        container: JSON = {"type": "message", "message_ts": message_ts, "channel_id": channel}
+        container["is_ephemeral"] = ephemeral
+        if thread_ts:
+            container["thread_ts"] = thread_ts
+        target = ResponseTarget(channel, user, thread_ts, None if ephemeral else message_ts)
+        payload = slack.block_actions(
+            state,
+            user,
+            channel=channel,
+            message=message,
+            container=container,
+            action=action,
+            response_url=self._slack.response_url_for(target),
+            trigger_id=self._playground.trigger_for(user, slack.new_trigger_id()),
+        )
+        reply = await self._send(slack.interaction_form(payload), FORM)
+        return reply.outcome()
+
+    def _clicked(
+        self, user: str, channel: str, ts: str, *, ephemeral: bool
+    ) -> tuple[list[JSON] | None, str | None, JSON | None]:
+        state = self._slack.state
+        if ephemeral:
+            eph = next((e for e in state.ephemerals if e.message_ts == ts and e.user == user), None)
+            if eph is None:
+                raise SlackError("message_not_found")
+            return eph.blocks, eph.thread_ts, None
+        found = state.find_message(channel, ts)
+        if found is None:
+            raise SlackError("message_not_found")
+        message = state.message_dict(found)
+        return found.blocks, found.thread_ts, message
+
+    async def submit(self, user: str, view_id: str, typed: dict[str, Any]) -> JSON:
+        """A modal submitted: ``view_submission``; the app's ``response_action`` decides what next."""
+        view = self._playground.modal_for(user)
+        if view is None or view.id != view_id:
+            raise SlackError("view_not_found")
+        state = self._slack.state
+        shown = state.view_dict(view)
+        values = slack.view_state_values(shown, typed)
+        trigger_id = self._playground.trigger_for(user, slack.new_trigger_id())
+        payload = slack.view_submission(state, user, shown, values, trigger_id)
+        reply = await self._send(slack.interaction_form(payload), FORM)
+        action = reply.body.get("response_action")
+        if not reply.ok:
+            return reply.outcome() | {"errors": {}}
+        if action == "errors":
+            errors = reply.body.get("errors")
+            return {"ok": True, "closed": False, "errors": errors if isinstance(errors, dict) else {}}
+        if action == "update" and isinstance(reply.body.get("view"), dict):
+            state.update_view(reply.body["view"], view_id=view.id, external_id=None, expected_hash=None)
+        elif action == "clear":
+            self._playground.close_views(user)
+        else:
+            self._playground.closed_views.add(view.id)
+        self._slack.notify_change("view_submission")
+        return {"ok": True, "closed": action != "update", "errors": {}}
+
+    async def close_modal(self, user: str, view_id: str) -> JSON:
+        """The modal dismissed; the app hears of it (``view_closed``) only if it asked to."""
+        view = self._playground.modal_for(user)
+        if view is None or view.id != view_id:
+            return {"ok": True}
+        self._playground.closed_views.add(view_id)
+        self._slack.notify_change("view_closed")
+        if view.payload.get("notify_on_close"):
+            shown = self._slack.state.view_dict(view)
+            payload = slack.view_closed(self._slack.state, user, shown)
+            reply = await self._send(slack.interaction_form(payload), FORM)
+            return reply.outcome()
+        return {"ok": True}
+
+    def dismiss(self, user: str, ts: str) -> JSON:
+        if any(e.message_ts == ts and e.user == user for e in self._slack.state.ephemerals):
+            self._playground.dismissed.add(ts)
+            self._slack.notify_change("dismissed")
+        return {"ok": True}

@@ -1,0 +1,219 @@
+// The playground page: a small Slack client for the local Slack. It shows what the workspace holds
+// (GET /playground/state), follows changes live (server-sent events) and sends what the person
+// does to the server, which turns it into signed Slack requests to the bot.
+import { renderBlocks } from "./blocks.js";
+import { askConfirm, renderModal, resetModal, toast } from "./dialogs.js";
+import { messageNode } from "./messages.js";
+import { channelNames } from "./mrkdwn.js";
+
+const $ = (selector) => document.querySelector(selector);
+
+const view = {
+  me: localStorage.getItem("playground.user") || "U0ALICE",
+  channel: "C0INCIDENTS",
+  thread: null, // ts of the open thread
+  awaitingThread: null, // my message the bot will answer in its thread: open it when it does
+  data: null,
+};
+
+// ------------------------------------------------------------------ talking to the server
+async function post(path, body) {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ user: view.me, ...body }),
+  });
+  const reply = await response.json().catch(() => ({}));
+  if (!response.ok || reply.ok === false) toast(`Not sent: ${reply.error || response.status}`);
+  return reply;
+}
+
+let fetching = null;
+let again = false;
+async function refresh() {
+  if (fetching) {
+    again = true;
+    return fetching;
+  }
+  fetching = (async () => {
+    do {
+      again = false;
+      const response = await fetch(`/playground/state?user=${encodeURIComponent(view.me)}`);
+      if (response.ok) {
+        view.data = await response.json();
+        render();
+      }
+    } while (again);
+  })().finally(() => {
+    fetching = null;
+  });
+  return fetching;
+}
+
+function listen() {
+  const source = new EventSource("/playground/events");
+  const status = $("#live-status");
+  source.addEventListener("hello", () => {
+    status.classList.remove("offline");
+    refresh();
+  });
+  source.addEventListener("change", () => refresh());
+  source.onerror = () => status.classList.add("offline");
+}
+
+// ------------------------------------------------------------------ context for blocks
+function users() {
+  return new Map((view.data?.users || []).map((u) => [u.id, u]));
+}
+
+function blockContext(message, ephemeral) {
+  return {
+    users: users(),
+    people: (view.data?.users || []).filter((u) => !u.is_bot),
+    confirm: (confirm) => askConfirm(confirm, users()),
+    act: (element, blockId, choice) =>
+      post("/playground/click", {
+        channel: message.channel || view.channel,
+        message_ts: message.ts,
+        block_id: blockId,
+        action_id: element.action_id,
+        choice,
+        ephemeral,
+      }),
+  };
+}
+
+// ------------------------------------------------------------------ rendering
+function render() {
+  const data = view.data;
+  const who = users();
+  renderSidebar(data);
+  const channelName = data.channels.find((c) => c.id === view.channel)?.name || view.channel;
+  $("#channel-name").textContent = `# ${channelName}`;
+  $("#composer-input").placeholder = `Message #${channelName}`;
+  const messages = (data.messages[view.channel] || []).map((m) => ({ ...m, channel: view.channel }));
+  const ephemerals = data.ephemerals.filter((e) => e.channel === view.channel);
+  const replies = new Map();
+  for (const m of messages) {
+    if (m.thread_ts && m.thread_ts !== m.ts) replies.set(m.thread_ts, [...(replies.get(m.thread_ts) || []), m]);
+  }
+  if (view.awaitingThread && replies.has(view.awaitingThread)) {
+    view.thread = view.awaitingThread;
+    view.awaitingThread = null;
+  }
+  const top = messages.filter((m) => !m.thread_ts || m.thread_ts === m.ts);
+  const topEphemerals = ephemerals.filter((e) => !e.thread_ts);
+  fill($("#messages"), merge(top, topEphemerals), (item) => renderItem(item, who, replies.get(item.ts) || []));
+  renderThread(messages, ephemerals, replies, who, channelName);
+  renderModal(data.modal, { post, context: () => blockContext({ ts: "" }, false) });
+}
+
+function renderSidebar(data) {
+  for (const channel of data.channels) channelNames.set(channel.id, channel.name);
+  const switcher = $("#user-switcher");
+  const people = data.users.filter((u) => !u.is_bot);
+  if (switcher.options.length !== people.length) {
+    switcher.replaceChildren(...people.map((u) => new Option(`${u.real_name} (@${u.name})`, u.id)));
+  }
+  switcher.value = view.me;
+  const list = $("#channel-list");
+  list.replaceChildren(
+    ...data.channels.map((c) => {
+      const item = document.createElement("li");
+      item.className = `channel${c.id === view.channel ? " active" : ""}`;
+      item.dataset.channel = c.id;
+      item.textContent = `# ${c.name}`;
+      item.addEventListener("click", () => {
+        view.channel = c.id;
+        view.thread = null;
+        render();
+      });
+      return item;
+    }),
+  );
+}
+
+function renderThread(messages, ephemerals, replies, who, channelName) {
+  const pane = $("#thread");
+  const parent = messages.find((m) => m.ts === view.thread);
+  if (!parent) {
+    pane.hidden = true;
+    return;
+  }
+  pane.hidden = false;
+  $("#thread-channel").textContent = `# ${channelName}`;
+  const inThread = merge(replies.get(parent.ts) || [], ephemerals.filter((e) => e.thread_ts === parent.ts));
+  fill($("#thread-messages"), [parent, ...inThread], (item) => renderItem(item, who, [], true));
+}
+
+function merge(messages, ephemerals) {
+  const items = [...messages, ...ephemerals.map((e) => ({ ...e, ephemeral: true }))];
+  return items.sort((a, b) => Number(a.ts) - Number(b.ts));
+}
+
+function fill(container, items, render) {
+  const stick = container.scrollHeight - container.scrollTop - container.clientHeight < 40;
+  container.replaceChildren(...items.map(render));
+  if (stick) container.scrollTop = container.scrollHeight;
+}
+
+function renderItem(item, who, threadReplies, inThread = false) {
+  return messageNode(item, {
+    who,
+    botId: view.data.bot.id,
+    threadReplies: inThread ? [] : threadReplies,
+    blocks: (blocks) => renderBlocks(blocks, blockContext({ ...item, channel: item.channel || view.channel }, !!item.ephemeral)),
+    dismiss: () => post("/playground/dismiss", { ts: item.ts }),
+    openThread: () => {
+      view.thread = item.ts;
+      render();
+    },
+  });
+}
+
+// ------------------------------------------------------------------ composing
+async function send(text, threadTs) {
+  const trimmed = text.trim();
+  if (!trimmed) return;
+  const slash = trimmed.match(/^\/(\S+)\s*([\s\S]*)$/);
+  if (slash) {
+    if (slash[1] !== "incident") return toast(`/${slash[1]} is not a command here; try /incident help`);
+    await post("/playground/slash", { channel: view.channel, text: slash[2], thread_ts: threadTs });
+    return;
+  }
+  const reply = await post("/playground/message", { channel: view.channel, text: trimmed, thread_ts: threadTs });
+  if (!threadTs && reply.ok && /(^|\s)@firebreak\b/i.test(trimmed)) view.awaitingThread = reply.ts;
+}
+
+function composer(form, input, threadTs) {
+  const submit = async () => {
+    const text = input.value;
+    input.value = "";
+    await send(text, threadTs());
+  };
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit();
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      submit();
+    }
+  });
+}
+
+composer($("#composer"), $("#composer-input"), () => null);
+composer($("#thread-composer"), $("#thread-input"), () => view.thread);
+$("#thread-close").addEventListener("click", () => {
+  view.thread = null;
+  render();
+});
+$("#user-switcher").addEventListener("change", (event) => {
+  view.me = event.target.value;
+  localStorage.setItem("playground.user", view.me);
+  resetModal();
+  refresh();
+});
+refresh();
+listen();

@@ -1,0 +1,128 @@
+"""Tests of the AI stakeholder updates (SPEC §6), and what they share: incidents told as numbered
+timelines (as the event store numbers them) and Messages API answers as the real API shapes them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.ai.facts import IncidentFacts, facts_of
+from domain import commands as cmd
+from domain.decide import decide
+from domain.evolve import evolve
+from domain.incident import Incident, IncidentRef, IncidentState, Undeclared
+from domain.lifecycle import Status
+from domain.severity import Severity
+from storage.event_store import RecordedEvent
+
+T0 = datetime(2026, 2, 3, 14, 0, tzinfo=UTC)
+REF = IncidentRef("T0AITEST", 7)
+REPORTER = "U0REPORTER"
+COMMANDER = "U0LEAD"
+CHANNEL = "C0INCIDENTS"
+THREAD_TS = "1770127200.000100"
+MODEL = "claude-haiku-4-5"
+UPDATE_PARTS = ("Impact", "Current status", "What is being done", "Next update")
+GOOD_ANSWER = {
+    "impact": "Some customers cannot complete checkout.",
+    "current_status": "The team has identified the cause and is rolling back a change.",
+    "actions": "The incident team is rolling back the latest payments deploy.",
+    "next_update": "Within the next 30 minutes.",
+}
+
+
+@dataclass
+class Story:
+    """An incident driven by real commands; its history numbered 1, 2, 3… like the event store's."""
+
+    state: IncidentState
+    history: list[RecordedEvent] = field(default_factory=list)
+    at: datetime = T0
+
+    def do(self, command: cmd.AnyCommand, *, minutes: float = 1) -> Story:
+        self.at += timedelta(minutes=minutes)
+        for event in decide(self.state, command, self.at):
+            self.state = evolve(self.state, event)
+            self.history.append(RecordedEvent(len(self.history) + 1, event))
+        return self
+
+    @property
+    def incident(self) -> Incident:
+        assert isinstance(self.state, Incident)
+        return self.state
+
+    def facts(self) -> IncidentFacts:
+        return facts_of(self.incident, self.history, self.at)
+
+
+def declared(
+    title: str = "Checkout is failing", *, severity: Severity = Severity.SEV2, ref: IncidentRef = REF
+) -> Story:
+    story = Story(Undeclared(ref), at=T0 - timedelta(minutes=1))
+    declare = cmd.Declare(
+        actor=REPORTER, title=title, severity=severity, channel_id=CHANNEL, thread_ts=THREAD_TS, service="payments"
+    )
+    return story.do(declare)
+
+
+def eventful(title: str = "Checkout is failing") -> Story:
+    """Declared SEV2, acknowledged, led, raised to SEV1, cause identified, notes and one update."""
+    return (
+        declared(title)
+        .do(cmd.Acknowledge(actor=COMMANDER))
+        .do(cmd.Assign(actor=REPORTER, commander=COMMANDER))
+        .do(cmd.ChangeSeverity(actor=COMMANDER, severity=Severity.SEV1))
+        .do(cmd.AddNote(actor=COMMANDER, text="Card payments fail with timeouts at the gateway"))
+        .do(cmd.PostStakeholderUpdate(actor=COMMANDER, text="Some card payments are failing; we are on it."))
+        .do(cmd.ChangeStatus(actor=COMMANDER, status=Status.IDENTIFIED))
+        .do(cmd.AddNote(actor=COMMANDER, text="Rolling back payments deploy 1234"))
+    )
+
+
+# ---------------------------------------------------------------------- the Messages API
+def message(*content: dict[str, Any], stop_reason: str = "tool_use") -> dict[str, Any]:
+    """A Messages API response body with these content blocks."""
+    return {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": MODEL,
+        "content": list(content),
+        "stop_reason": stop_reason,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 10, "output_tokens": 10},
+    }
+
+
+def tool_use(answer: object, name: str = "stakeholder_update") -> dict[str, Any]:
+    return {"type": "tool_use", "id": "toolu_1", "name": name, "input": answer}
+
+
+def tool_answer(**changes: object) -> dict[str, Any]:
+    """The model calling the update tool: the good answer, with ``changes``."""
+    return message(tool_use({**GOOD_ANSWER, **changes}))
+
+
+def api_error(kind: str, text: str) -> dict[str, Any]:
+    return {"type": "error", "error": {"type": kind, "message": text}}
+
+
+def sent_json(call: Any) -> dict[str, Any]:
+    """The JSON body of one recorded request (a respx call)."""
+    body: dict[str, Any] = json.loads(call.request.content)
+    return body
+
+
+def incident_data(user_text: str) -> dict[str, Any]:
+    """The JSON inside the prompt's one ``<incident_data>`` block (which must end the prompt)."""
+    assert user_text.count("<incident_data>") == 1, user_text
+    assert user_text.count("</incident_data>") == 1, "user text must not be able to close the block"
+    _, _, rest = user_text.partition("<incident_data>\n")
+    body, _, tail = rest.partition("\n</incident_data>")
+    assert tail == "", "nothing may follow the data block"
+    assert "<" not in body, "angle brackets inside the data are escaped"
+    assert ">" not in body, "angle brackets inside the data are escaped"
+    data: dict[str, Any] = json.loads(body)
+    return data

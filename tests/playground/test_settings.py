@@ -1,0 +1,69 @@
+"""Which start is which: no Slack app at all is the playground; half of one is a misconfiguration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.playground import fresh_playground_database
+from bot.settings import ConfigError, Settings
+
+
+def test_no_slack_credentials_means_playground_mode_wired_to_itself() -> None:
+    settings = Settings.from_env({"PORT": "4100"})
+
+    assert settings.playground
+    assert settings.slack_api_url == "http://127.0.0.1:4100/local-slack/api/"
+    assert settings.slack_bot_token.startswith("xoxb-playground-")
+    assert len(settings.slack_signing_secret) == 32
+    assert not settings.socket_mode
+    assert settings.slack_signing_secret not in repr(settings)
+    assert Settings.from_env({}).slack_signing_secret != settings.slack_signing_secret, "fresh each start"
+
+
+def test_blank_credentials_count_as_none() -> None:
+    assert Settings.from_env({"SLACK_BOT_TOKEN": "  ", "SLACK_SIGNING_SECRET": ""}).playground
+
+
+def test_the_playground_ignores_a_slack_api_url_but_keeps_the_rest() -> None:
+    settings = Settings.from_env(
+        {
+            "SLACK_API_URL": "https://slack.example/api/",
+            "DATABASE_URL": "sqlite+aiosqlite:///x.db",
+            "LOG_LEVEL": "debug",
+        }
+    )
+    assert settings.slack_api_url == "http://127.0.0.1:3000/local-slack/api/"
+    assert (settings.database_url, settings.log_level) == ("sqlite+aiosqlite:///x.db", "DEBUG")
+
+
+@pytest.mark.parametrize(
+    ("env", "missing"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET is not set"),
+        ({"SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN is not set"),
+        ({"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set"),
+    ],
+)
+def test_part_of_a_slack_app_is_still_refused(env: dict[str, str], missing: str) -> None:
+    with pytest.raises(ConfigError, match=missing) as refused:
+        Settings.from_env(env)
+    assert "playground" in str(refused.value)
+
+
+def test_with_credentials_it_is_not_the_playground() -> None:
+    settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
+    assert not settings.playground
+    assert settings.slack_api_url == "https://slack.com/api/"
+
+
+def test_the_playground_database_starts_afresh(tmp_path: Path) -> None:
+    path = tmp_path / "firebreak-playground.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").write_text("old run")
+    (tmp_path / "firebreak.db").write_text("the real bot's")
+
+    fresh_playground_database(str(path))
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["firebreak.db"]

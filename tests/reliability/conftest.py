@@ -1,0 +1,50 @@
+"""Fixtures for the reliability tests: the end-to-end ones (a per-test database, the fake Slack,
+the bot in-process), a throwaway Postgres cluster that may be stopped and started, and the bot's
+log records captured for inspection."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from tests.e2e.conftest import bot, database_url, migrated_template, slack
+from tests.reliability import cluster as pg
+from tests.reliability.support import CapturedLogs
+
+__all__ = ["bot", "database_url", "migrated_template", "slack"]
+
+
+@pytest.fixture
+async def throwaway_cluster() -> AsyncIterator[pg.ThrowawayCluster]:
+    """A Postgres server of the test's own (never the machine's): stopped and removed afterwards."""
+    reason = pg.available()
+    if reason is not None:
+        pytest.skip(f"cannot run a throwaway Postgres cluster: {reason}")
+    server = pg.ThrowawayCluster()
+    try:
+        server.init()
+        await server.start()
+        await server.create_database()
+        yield server
+    finally:
+        server.destroy()
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[CapturedLogs]:
+    """Every log record from INFO up (DEBUG for the bot's own loggers) while the test runs."""
+    handler = CapturedLogs()
+    root = logging.getLogger()
+    quiet = logging.getLogger("sqlalchemy")
+    levels = (root.level, quiet.level)
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    quiet.setLevel(logging.WARNING)  # every statement at DEBUG would drown the rest
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(levels[0])
+        quiet.setLevel(levels[1])

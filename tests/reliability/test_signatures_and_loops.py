@@ -1,0 +1,166 @@
+"""What tests/e2e/test_request_security.py leaves out: the modal-submission path, bodies that are
+not Slack payloads, a replay (inside and outside Slack's five minutes), and the bot's own messages
+and other bots' (ignored: answering them could start a loop)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy import func, select
+
+from bot.views import action_ids as ids
+from bot.views.modals import declare_modal
+from storage.schema import incident_events, incidents, outbox, processed_requests
+from tests.e2e.harness import ALICE, CHANNEL, SIGNING_SECRET, BotUnderTest
+from tests.e2e.payloads import (
+    BOT_USER,
+    FORM_TYPE,
+    JSON_TYPE,
+    event_envelope,
+    interaction_form,
+    view_submission,
+)
+from tests.e2e.signing import slack_signature_headers
+from tests.fake_slack import FakeSlack
+from tests.reliability.support import figures
+
+pytestmark = pytest.mark.slow
+
+SIX_MINUTES = 6 * 60
+
+
+async def totals(bot: BotUnderTest) -> dict[str, int]:
+    async with bot.firebreak.engine.connect() as connection:
+        counts = {}
+        for name, table in (
+            ("incidents", incidents),
+            ("events", incident_events),
+            ("outbox", outbox),
+            ("keys", processed_requests),
+        ):
+            counts[name] = int((await connection.execute(select(func.count()).select_from(table))).scalar_one())
+        return counts
+
+
+def declare_submission(bot: BotUnderTest, title: str, view_id: str) -> str:
+    values: dict[str, dict[str, Any]] = {
+        ids.DECLARE_TITLE_BLOCK: {ids.INPUT: {"type": "plain_text_input", "value": title}},
+        ids.DECLARE_SEVERITY_BLOCK: {ids.INPUT: {"selected_option": {"value": "SEV2"}}},
+    }
+    return interaction_form(view_submission(bot.workspace, ALICE, declare_modal(CHANNEL), values, view_id))
+
+
+def forged(body: str) -> dict[str, str]:
+    return slack_signature_headers("not-the-signing-secret", body)
+
+
+def stale(body: str) -> dict[str, str]:
+    return slack_signature_headers(SIGNING_SECRET, body, timestamp=int(time.time()) - SIX_MINUTES)
+
+
+async def test_a_forged_or_stale_modal_submission_is_refused(bot: BotUnderTest, slack: FakeSlack) -> None:
+    before = await totals(bot)
+    body = declare_submission(bot, "Forged outage", "V0FORGED01")
+    statuses = [(await bot.post(body, FORM_TYPE, headers=sign(body), signed=False)).status for sign in (forged, stale)]
+    assert statuses == [401, 401]
+    await asyncio.sleep(0.2)
+    assert await totals(bot) == before
+    assert slack.calls == []
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("{not json", JSON_TYPE),
+        ("[1, 2, 3]", JSON_TYPE),
+        ('{"type": "event_callback", "event": "app_mention"}', JSON_TYPE),
+        ("payload=%7Bnot-json", FORM_TYPE),
+        ('payload={"type":"block_actions","actions":[]}', FORM_TYPE),
+        ('payload={"type":"view_submission","view":"x"}', FORM_TYPE),
+    ],
+    ids=["broken-json", "json-list", "event-not-object", "broken-payload", "no-actions", "view-not-object"],
+)
+async def test_a_body_that_is_no_slack_payload_is_refused_without_a_500(
+    bot: BotUnderTest, slack: FakeSlack, body: str, content_type: str
+) -> None:
+    """Bolt reads such a body before checking its signature, and raised on it (a 500): now a
+    forgery still gets 401, and the same body correctly signed gets 404 (nothing handles it)."""
+    before = await totals(bot)
+    forged_status = (await bot.post(body, content_type, headers=forged(body), signed=False)).status
+    signed_status = (await bot.post(body, content_type)).status
+    assert (forged_status, signed_status) == (401, 404)
+    assert await totals(bot) == before
+
+
+async def test_a_body_that_is_not_utf8_is_refused_without_a_500(bot: BotUnderTest) -> None:
+    before = await totals(bot)
+    body = b'{"type": "event_callback", "event": {"type": "app_mention", "text": "\xff\xfe\xed"}}'
+    stamp = str(int(time.time()))
+    digest = hmac.new(SIGNING_SECRET.encode(), f"v0:{stamp}:".encode() + body, hashlib.sha256).hexdigest()
+    headers = {"Content-Type": JSON_TYPE, "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{bot.url}/slack/events", data=body, headers=headers) as response,
+    ):
+        status = response.status
+    assert status in (401, 404), "refused: Slack sends UTF-8"
+    assert await totals(bot) == before
+
+
+async def test_a_replay_inside_the_window_applies_once_and_outside_it_is_refused(bot: BotUnderTest) -> None:
+    """Slack resends a request (or someone captured one): inside five minutes its idempotency key
+    makes the copy a no-op; after five minutes the signature's timestamp refuses it."""
+    body = declare_submission(bot, "Replayed outage", "V0REPLAY01")
+    first = await bot.post(body, FORM_TYPE)
+    assert first.status == 200
+    once = await totals(bot)
+    again = await bot.post(body, FORM_TYPE)  # a fresh signature over the same body: a retry
+    late = await bot.post(body, FORM_TYPE, headers=stale(body), signed=False)
+    assert (again.status, late.status) == (200, 401)
+    assert await totals(bot) == once
+    assert once["incidents"] == 1
+    figures("replay", sent=3, applied=1, deduplicated=1, refused_stale=1)
+
+
+def event(**fields: Any) -> dict[str, Any]:
+    return {
+        "type": "app_mention",
+        "channel": CHANNEL,
+        "ts": f"1700000{int(time.time() * 1000) % 1000000}.000001",
+    } | fields
+
+
+async def test_messages_from_the_bot_itself_and_from_other_bots_are_ignored(
+    bot: BotUnderTest, slack: FakeSlack
+) -> None:
+    declare = f"<@{BOT_USER}> declare loop test sev1"
+    loops = [
+        event(user=BOT_USER, text=declare),  # the bot's own user
+        event(user=BOT_USER, bot_id="B0FIREBOT", text=declare),  # the bot's own message
+        event(bot_id="B0FIREBOT", text=declare),
+        event(user="U0OTHERBOT", bot_id="B0OTHERBOT", text=declare),  # another bot
+        event(bot_id="B0OTHERBOT", subtype="bot_message", text=declare),
+        event(user=ALICE, subtype="message_changed", text=declare),  # an edit is not a new request
+        event(user=ALICE, bot_id="B0OTHERBOT", text=declare),  # posted by an app as a user
+    ]
+    before = await totals(bot)
+    statuses = [(await bot.post(json.dumps(event_envelope(bot.workspace, e)), JSON_TYPE)).status for e in loops]
+    await asyncio.sleep(0.3)
+    await bot.settle()
+
+    assert statuses == [200] * len(loops)
+    assert await totals(bot) == before
+    assert [c for c in slack.calls if c.method != "auth.test"] == [], slack.summary()
+
+    # The control: the same mention from a person is a declaration.
+    person = await bot.post(json.dumps(event_envelope(bot.workspace, event(user=ALICE, text=declare))), JSON_TYPE)
+    assert person.status == 200
+    assert (await bot.incident(1)).title == "loop test"
+    figures("bot_loops", bot_or_self_events_sent=len(loops), applied=0, slack_calls=0)
