@@ -137,6 +137,10 @@ def backoff(attempts: int) -> float:
     return base * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
 
 
+SETTLE_RETRY_FIRST_SECONDS = 0.2
+SETTLE_RETRY_MAX_SECONDS = 5.0
+
+
 class Settler:
     """Records deliveries in shared transactions (a group commit).
 
@@ -161,18 +165,30 @@ class Settler:
     async def _write(self) -> None:
         while self._waiting:
             batch, self._waiting = self._waiting, []
+            await self._record(batch)
+            for _, future in batch:
+                if not future.done():
+                    future.set_result(None)
+
+    async def _record(self, batch: list[tuple[Settlement, asyncio.Future[None]]]) -> None:
+        """Slack already has these messages: recording that is retried until the database answers.
+
+        Giving up would leave the rows leased, and when the lease ran out they would be sent again.
+        """
+        delay = SETTLE_RETRY_FIRST_SECONDS
+        while True:
             try:
                 async with UnitOfWork(self._engine) as uow:
                     await uow.outbox.settle_delivered([settlement for settlement, _ in batch], self._clock.now())
             except Exception as error:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
-                        future.exception()  # retrieved here too: a cancelled waiter must not warn
-            else:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_result(None)
+                log.warning(
+                    "could not record deliveries Slack accepted; retrying",
+                    extra={"rows": len(batch), "error": type(error).__name__, "retry_in_s": delay},
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, SETTLE_RETRY_MAX_SECONDS)
+                continue
+            return
 
     async def drain(self) -> None:
         if self._writer is not None:

@@ -355,11 +355,6 @@ async def test_a_stream_of_commands_through_a_postgres_restart_loses_nothing(
         await bot.stop()
 
 
-@pytest.mark.xfail(
-    reason="bot/delivery: a message Slack accepted while Postgres was down stays leased (60 s) and is "
-    "then sent again, because the dispatcher cannot record the delivery and does not retry recording it",
-    strict=True,
-)
 async def test_a_message_slack_took_while_postgres_was_down_is_not_sent_again(
     throwaway_cluster: ThrowawayCluster, slack: FakeSlack, workspace: str
 ) -> None:
