@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 log = logging.getLogger(__name__)
 
 DEFAULT_SQLITE_PATH = "firebreak.db"
+CONNECT_TIMEOUT_SECONDS = 2.0
 # A pooled connection unused for longer than this is pinged before it is handed out.
 PING_AFTER_IDLE_SECONDS = 1.0
 
@@ -50,7 +51,15 @@ def create_engine(config: DatabaseConfig, **overrides: Any) -> AsyncEngine:
             make_url(config.url).database,
         )
         return _sqlite_engine(config.url, **overrides)
-    options: dict[str, Any] = {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True, "pool_recycle": 1800}
+    options: dict[str, Any] = {
+        "pool_size": 10,
+        "max_overflow": 20,
+        "pool_pre_ping": True,
+        "pool_recycle": 1800,
+        # A database host that stops answering must fail a request fast, not hold it past the
+        # 3 s Slack allows for an ack: the person is told to try again instead.
+        "connect_args": {"timeout": CONNECT_TIMEOUT_SECONDS},
+    }
     options.update(overrides)
     pre_ping = options.pop("pool_pre_ping")
     engine = create_async_engine(config.url, **options)
