@@ -5,11 +5,14 @@ log records captured for inspection."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 
+from tests.e2e.bot_process import BotProcess, clean_environment, free_port
 from tests.e2e.conftest import bot, database_url, migrated_template, slack
+from tests.e2e.harness import SIGNING_SECRET
+from tests.fake_slack import FakeSlack
 from tests.reliability import cluster as pg
 from tests.reliability.support import CapturedLogs
 
@@ -48,3 +51,30 @@ def captured_logs() -> Iterator[CapturedLogs]:
         root.removeHandler(handler)
         root.setLevel(levels[0])
         quiet.setLevel(levels[1])
+
+
+@pytest.fixture
+async def spawn(slack: FakeSlack, database_url: str) -> AsyncIterator[Callable[..., Awaitable[BotProcess]]]:
+    """Start a healthy ``python -m bot`` on the test's database and fake Slack (extra environment
+    variables as keywords); every replica started is killed at the end."""
+    started: list[BotProcess] = []
+
+    async def new_replica(**extra_env: str) -> BotProcess:
+        env = clean_environment(
+            SLACK_BOT_TOKEN=slack.token,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=slack.base_url,
+            DATABASE_URL=database_url,
+            PORT=str(free_port()),
+            LOG_LEVEL="INFO",
+            **extra_env,
+        )
+        replica = BotProcess(env)
+        started.append(replica)
+        await replica.start()
+        await replica.wait_until_healthy()
+        return replica
+
+    yield new_replica
+    for replica in started:
+        await replica.ensure_stopped()

@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import create_engine, database_config
 from storage.schema import incident_events, incidents, outbox
-from tests.e2e.bot_process import BotProcess, clean_environment, free_port
-from tests.e2e.harness import ALICE, CHANNEL, SIGNING_SECRET
+from tests.e2e.bot_process import BotProcess
+from tests.e2e.harness import ALICE, CHANNEL
 from tests.e2e.payloads import mention
 from tests.fake_slack import Call, FakeSlack
 from tests.reliability.support import figures
@@ -41,31 +41,6 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_config(database_url))
     yield engine
     await engine.dispose()
-
-
-@pytest.fixture
-async def spawn(slack: FakeSlack, database_url: str) -> AsyncIterator[Callable[[], Awaitable[BotProcess]]]:
-    """Start a healthy ``python -m bot`` on the test's database and fake Slack; all killed at the end."""
-    started: list[BotProcess] = []
-
-    async def new_replica() -> BotProcess:
-        env = clean_environment(
-            SLACK_BOT_TOKEN=slack.token,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_URL=slack.base_url,
-            DATABASE_URL=database_url,
-            PORT=str(free_port()),
-            LOG_LEVEL="INFO",
-        )
-        replica = BotProcess(env)
-        started.append(replica)
-        await replica.start()
-        await replica.wait_until_healthy()
-        return replica
-
-    yield new_replica
-    for replica in started:
-        await replica.ensure_stopped()
 
 
 async def say(replica: BotProcess, slack: FakeSlack, text: str, *, thread_ts: str | None = None) -> str:
