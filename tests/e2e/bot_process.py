@@ -45,6 +45,19 @@ def clean_environment(**variables: str) -> dict[str, str]:
     return env | variables
 
 
+def bot_environment(slack_token: str, slack_api_url: str, database_url: str, **extra: str) -> dict[str, str]:
+    """Everything ``python -m bot`` needs to serve the test's fake Slack from the test's database."""
+    return clean_environment(
+        SLACK_BOT_TOKEN=slack_token,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack_api_url,
+        DATABASE_URL=database_url,
+        PORT=str(free_port()),
+        LOG_LEVEL="INFO",
+        **extra,
+    )
+
+
 class BotProcess:
     def __init__(self, env: Mapping[str, str]) -> None:
         self.env = dict(env)

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import create_engine, database_config
 from storage.schema import incidents, outbox
-from tests.e2e.bot_process import BotProcess, clean_environment, free_port
-from tests.e2e.harness import ALICE, CHANNEL, SIGNING_SECRET
+from tests.e2e.bot_process import BotProcess, bot_environment
+from tests.e2e.harness import ALICE, CHANNEL
 from tests.e2e.payloads import mention
 from tests.fake_slack import FakeSlack
 
@@ -38,15 +38,7 @@ async def spawn(slack: FakeSlack, database_url: str) -> AsyncIterator[Callable[[
     started: list[BotProcess] = []
 
     def new_process() -> BotProcess:
-        env = clean_environment(
-            SLACK_BOT_TOKEN=slack.token,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_URL=slack.base_url,
-            DATABASE_URL=database_url,
-            PORT=str(free_port()),
-            LOG_LEVEL="INFO",
-        )
-        process = BotProcess(env)
+        process = BotProcess(bot_environment(slack.token, slack.base_url, database_url))
         started.append(process)
         return process
 

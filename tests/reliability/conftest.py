@@ -9,9 +9,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 
-from tests.e2e.bot_process import BotProcess, clean_environment, free_port
+from tests.e2e.bot_process import BotProcess, bot_environment
 from tests.e2e.conftest import bot, database_url, migrated_template, slack
-from tests.e2e.harness import SIGNING_SECRET
 from tests.fake_slack import FakeSlack
 from tests.reliability import cluster as pg
 from tests.reliability.support import CapturedLogs
@@ -60,16 +59,7 @@ async def spawn(slack: FakeSlack, database_url: str) -> AsyncIterator[Callable[.
     started: list[BotProcess] = []
 
     async def new_replica(**extra_env: str) -> BotProcess:
-        env = clean_environment(
-            SLACK_BOT_TOKEN=slack.token,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_URL=slack.base_url,
-            DATABASE_URL=database_url,
-            PORT=str(free_port()),
-            LOG_LEVEL="INFO",
-            **extra_env,
-        )
-        replica = BotProcess(env)
+        replica = BotProcess(bot_environment(slack.token, slack.base_url, database_url, **extra_env))
         started.append(replica)
         await replica.start()
         await replica.wait_until_healthy()
