@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from weakref import WeakValueDictionary
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.commands import Declare, IncidentCommand
@@ -23,12 +23,19 @@ from domain.events import Event
 from domain.evolve import replay
 from domain.incident import Incident, IncidentRef, IncidentState, Undeclared
 from domain.sla import DEFAULT_POLICY, SlaPolicy
-from storage.event_store import RecordedEvent
-from storage.incident_repository import StoredIncident
+from storage.event_store import RecordedEvent, numbered
+from storage.group_commit import DEFERRED, Deferred, GroupCommit
+from storage.incident_repository import ConcurrentModification, StoredIncident
 from storage.outbox import OutboxMessage
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+# Commands sharing one transaction at most: enough to absorb a burst of concurrent requests,
+# few enough that a batch's row locks are held for milliseconds.
+MAX_BATCH = 64
+# deadlock_detected, serialization_failure
+_RETRY_ALONE_SQLSTATES = frozenset({"40P01", "40001"})
 
 
 class ThreadAlreadyIncident(DomainError):
@@ -71,6 +78,9 @@ class CommandRunner:
         self._engine = engine
         self.policy = policy
         self._numbering: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        self._group: GroupCommit[_Execution, Change | Duplicate] = GroupCommit(
+            self._execute_batch, max_batch=MAX_BATCH, alone_on=_lies_in_data
+        )
 
     def _numbering_turn(self, workspace_id: str) -> asyncio.Lock:
         """Declarations of one workspace take their number one after another: the counter's row
@@ -129,24 +139,69 @@ class CommandRunner:
         """Run ``command`` on the incident ``target`` names, or on the one it finds and locks in
         this transaction.
 
-        The incident's row is locked before the idempotency key is claimed, so the key is recorded
-        with its incident in the same statement; a concurrent duplicate waits on the row lock and
-        then finds the key taken.
+        Commands arriving while another transaction is in flight share the next one (see
+        :mod:`storage.group_commit`); each is decided, and answered, on its own. The incident's row
+        is locked before the idempotency key is checked, so a concurrent duplicate waits on the
+        lock and then finds the key taken.
         """
+        return await self._group.submit(_Execution(target, command, now, idempotency_key, effects))
+
+    async def _execute_batch(self, jobs: Sequence[_Execution]) -> list[Change | Duplicate | BaseException | Deferred]:
+        accepted: list[tuple[Change, Sequence[OutboxMessage], _Execution]] = []
         async with self.unit_of_work() as uow:
-            if isinstance(target, IncidentRef):
-                stored = await uow.incidents.lock(target)
-                if stored is None:
-                    raise UnknownIncident(f"{target} does not exist.")
-            else:
-                stored = await target(uow)
-            if idempotency_key and not await uow.requests.claim(idempotency_key, now, stored.id):
-                return Duplicate(idempotency_key)
-            events = decide(stored.incident, command, now, self.policy)
-            after = _fold(stored.incident, events)
-            await uow.incidents.save(stored.id, after, expected_version=stored.incident.version, now=now)
-            change = Change(stored.id, stored.incident, after, (), card_ts=stored.card_ts, home_ts=stored.home_ts)
-            return await self._record(uow, change, events, now, idempotency_key=None, effects=effects)
+            located = [await _locate(uow, job.target) for job in jobs]
+            keys = [
+                job.idempotency_key
+                for job, stored in zip(jobs, located, strict=True)
+                if job.idempotency_key and isinstance(stored, StoredIncident)
+            ]
+            taken = await uow.requests.taken(keys)
+            touched: set[int] = set()
+            outcomes = [
+                self._decide_one(job, stored, taken, touched, accepted)
+                for job, stored in zip(jobs, located, strict=True)
+            ]
+            if accepted:
+                now = max(job.now for _, _, job in accepted)
+                claims = [(job.idempotency_key, job.now, change.incident_id) for change, _, job in accepted]
+                await uow.requests.record_many([(key, at, incident) for key, at, incident in claims if key])
+                await uow.incidents.save_many(
+                    [(change.incident_id, change.after, _version(change.before)) for change, _, _ in accepted], now
+                )
+                await self._persist(uow, [(change, messages) for change, messages, _ in accepted], now)
+        return outcomes
+
+    def _decide_one(
+        self,
+        job: _Execution,
+        stored: StoredIncident | BaseException,
+        taken: set[str],
+        touched: set[int],
+        accepted: list[tuple[Change, Sequence[OutboxMessage], _Execution]],
+    ) -> Change | Duplicate | BaseException | Deferred:
+        """One command of a batch, decided against its incident as committed: an incident already
+        changed in this batch waits for the next one, so every command sees the state before it."""
+        if isinstance(stored, BaseException):
+            return stored
+        if stored.id in touched:
+            return DEFERRED
+        key = job.idempotency_key
+        if key and key in taken:
+            return Duplicate(key)
+        try:
+            events = decide(stored.incident, job.command, job.now, self.policy)
+            change = _numbered(
+                Change(stored.id, stored.incident, _fold(stored.incident, events), (), stored.card_ts, stored.home_ts),
+                events,
+            )
+            messages = job.effects(change)
+        except Exception as refused:  # a refusal, or effects that cannot be written: this command's answer
+            return refused
+        touched.add(stored.id)
+        if key:
+            taken.add(key)
+        accepted.append((change, messages, job))
+        return change
 
     async def sweep_due(self, *, now: datetime, limit: int, plan: Planner, effects: Effects) -> list[Change]:
         """Record what is due on up to ``limit`` incidents, in one transaction.
@@ -219,14 +274,57 @@ class CommandRunner:
         uow: UnitOfWork, decided: Sequence[tuple[Change, Sequence[Event]]], now: datetime, *, effects: Effects
     ) -> list[Change]:
         """Append each change's events and queue what it sends; the projection is already saved."""
-        batches = [
-            (change.incident_id, change.before.version if isinstance(change.before, Incident) else 0, events)
-            for change, events in decided
-        ]
-        recorded = await uow.events.append_many(batches)
-        changes = [replace(change, events=tuple(items)) for (change, _), items in zip(decided, recorded, strict=True)]
-        await uow.outbox.add_many([(effects(change), change.incident_id) for change in changes], now)
+        changes = [_numbered(change, events) for change, events in decided]
+        await CommandRunner._persist(uow, [(change, effects(change)) for change in changes], now)
         return changes
+
+    @staticmethod
+    async def _persist(
+        uow: UnitOfWork, changes: Sequence[tuple[Change, Sequence[OutboxMessage]]], now: datetime
+    ) -> None:
+        await uow.events.insert([(change.incident_id, change.events) for change, _ in changes])
+        await uow.outbox.add_many([(messages, change.incident_id) for change, messages in changes], now)
+
+
+@dataclass(frozen=True)
+class _Execution:
+    target: IncidentRef | Resolver
+    command: IncidentCommand
+    now: datetime
+    idempotency_key: str | None
+    effects: Effects
+
+
+async def _locate(uow: UnitOfWork, target: IncidentRef | Resolver) -> StoredIncident | BaseException:
+    """The incident a command is for, row-locked; or why there is none, as that command's answer.
+    A database error is the whole batch's."""
+    try:
+        if not isinstance(target, IncidentRef):
+            return await target(uow)
+        stored = await uow.incidents.lock(target)
+        if stored is None:
+            raise UnknownIncident(f"{target} does not exist.")
+        return stored
+    except SQLAlchemyError:
+        raise
+    except Exception as missing:
+        return missing
+
+
+def _lies_in_data(error: BaseException) -> bool:
+    """Failures a batch owes to one of its commands (a conflict, a deadlock with another
+    replica): running each command alone isolates it. Anything else fails them all."""
+    if isinstance(error, IntegrityError | ConcurrentModification):
+        return True
+    return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) in _RETRY_ALONE_SQLSTATES
+
+
+def _version(state: IncidentState) -> int:
+    return state.version if isinstance(state, Incident) else 0
+
+
+def _numbered(change: Change, events: Sequence[Event]) -> Change:
+    return replace(change, events=tuple(numbered(_version(change.before), events)))
 
 
 def _fold(state: IncidentState, events: Sequence[Event]) -> Incident:

@@ -33,18 +33,15 @@ class EventStore:
 
     async def append_many(self, batches: Sequence[tuple[int, int, Sequence[Event]]]) -> list[list[RecordedEvent]]:
         """Several incidents' events in one statement (a scheduler tick records hundreds at once)."""
-        recorded = [
-            [RecordedEvent(after_seq + offset, event) for offset, event in enumerate(events, start=1)]
-            for _, after_seq, events in batches
-        ]
-        rows = [
-            _row(incident_id, item)
-            for (incident_id, _, _), items in zip(batches, recorded, strict=True)
-            for item in items
-        ]
+        recorded = [numbered(after_seq, events) for _, after_seq, events in batches]
+        await self.insert([(incident_id, items) for (incident_id, _, _), items in zip(batches, recorded, strict=True)])
+        return recorded
+
+    async def insert(self, timelines: Sequence[tuple[int, Sequence[RecordedEvent]]]) -> None:
+        """Events already given their places (see :func:`numbered`), in one statement."""
+        rows = [_row(incident_id, item) for incident_id, items in timelines for item in items]
         if rows:
             await self._connection.execute(incident_events.insert(), rows)
-        return recorded
 
     async def history(self, incident_id: int, *, after_seq: int = 0, limit: int | None = None) -> list[RecordedEvent]:
         query = (
@@ -64,6 +61,11 @@ class EventStore:
         )
         row = (await self._connection.execute(query)).first()
         return None if row is None else _recorded(row._mapping)
+
+
+def numbered(after_seq: int, events: Sequence[Event]) -> list[RecordedEvent]:
+    """``events`` placed after ``after_seq`` in their incident's timeline."""
+    return [RecordedEvent(after_seq + offset, event) for offset, event in enumerate(events, start=1)]
 
 
 def _row(incident_id: int, item: RecordedEvent) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
@@ -29,6 +30,24 @@ class ProcessedRequests:
             .returning(processed_requests.c.key)
         )
         return (await self._connection.execute(statement)).first() is not None
+
+    async def taken(self, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` a committed transaction has already claimed.
+
+        Read after the incidents' row locks are held: a concurrent duplicate of the same request
+        holds its incident's lock until it commits, so its key is visible by then.
+        """
+        if not keys:
+            return set()
+        query = select(processed_requests.c.key).where(processed_requests.c.key.in_(keys))
+        return set((await self._connection.execute(query)).scalars())
+
+    async def record_many(self, claims: Sequence[tuple[str, datetime, int]]) -> None:
+        """Record keys known to be free (see :meth:`taken`), each with its incident. A key claimed
+        meanwhile after all raises IntegrityError, so the transaction applies nothing twice."""
+        if claims:
+            rows = [{"key": key, "processed_at": at, "incident_id": incident_id} for key, at, incident_id in claims]
+            await self._connection.execute(processed_requests.insert(), rows)
 
     async def attach(self, key: str, incident_id: int) -> None:
         statement = update(processed_requests).where(processed_requests.c.key == key).values(incident_id=incident_id)
