@@ -30,7 +30,7 @@ import asyncpg
 
 from bench import report, scheduler_tick
 from bench.load import Client, LoadResult, SlackRequests, summarize
-from bench.processes import Profiler, ServerProcess
+from bench.processes import Profiler, ServerProcess, postgres_cpu_seconds
 from tests.databases import fresh_postgres_database
 from tests.fake_slack import Call, FakeSlack
 from tests.fake_slack.models import Message
@@ -290,6 +290,7 @@ async def saturation(bench: Bench, server: ServerProcess, url: str, profile: boo
     requests = notes(bench, channels, plan.saturation, "saturation")
     mark = len(bench.slack.calls)
     cpu_before = server.cpu_seconds()
+    others_before = postgres_cpu_seconds(), time.process_time()
     if profile:
         async with Profiler(server.pid, RESULTS / "profile-saturation.txt"):
             result = await bench.client.run(url, requests, plan.saturation_concurrency)
@@ -297,13 +298,19 @@ async def saturation(bench: Bench, server: ServerProcess, url: str, profile: boo
         result = await bench.client.run(url, requests, plan.saturation_concurrency)
     _ok(result, "saturation")
     cpu = server.cpu_seconds() - cpu_before
+    postgres_cpu, harness_cpu = postgres_cpu_seconds() - others_before[0], time.process_time() - others_before[1]
     drain = await bench.settle()
     cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / plan.saturation
     calls = bench.calls_since(mark)
-    _log(f"saturation: {_brief(result)}; drained in {drain:.1f}s; {cpu_ms:.2f} ms CPU per command")
+    _log(
+        f"saturation: {_brief(result)}; drained in {drain:.1f}s; {cpu_ms:.2f} ms CPU per command; CPU s during the"
+        f" run: server {cpu:.2f}, Postgres {postgres_cpu:.2f}, load generator and fake Slack {harness_cpu:.2f}"
+    )
     return result.figures() | {
         "concurrency": plan.saturation_concurrency,
         "bot_cpu_s_during_run": cpu,
+        "postgres_cpu_s_during_run": postgres_cpu,
+        "harness_cpu_s_during_run": harness_cpu,
         "cpu_ms_per_command": cpu_ms,
         "drain_s": drain,
         "slack_calls": _by_method(calls),

@@ -76,10 +76,7 @@ class ServerProcess:
         return figures
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the process has used so far."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks = os.sysconf("SC_CLK_TCK")
-        return (int(fields[11]) + int(fields[12])) / ticks
+        return process_cpu_seconds(self.pid)
 
     def tail(self, lines: int = 30) -> str:
         with contextlib.suppress(OSError):
@@ -141,3 +138,20 @@ class Profiler:
         except TimeoutError:
             process.kill()
             await process.wait()
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time used so far by the machine's Postgres processes (backends that have exited are
+    not counted, so compare it over a run whose connections stay open, as the bot's pool does)."""
+    total = 0.0
+    for status in Path("/proc").glob("[0-9]*/comm"):
+        with contextlib.suppress(OSError):
+            if status.read_text().strip() == "postgres":
+                total += process_cpu_seconds(int(status.parent.name))
+    return total

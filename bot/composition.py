@@ -23,13 +23,14 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.routing import SenderRouter
 from bot.delivery.senders import SlackSender
 from bot.effects import SlackEffects
-from bot.http import ENGINE, MAX_BODY_BYTES, SLACK_APP, add_routes
+from bot.http import ENGINE, IN_FLIGHT, MAX_BODY_BYTES, SLACK_APP, add_routes
 from bot.playground import PLAYGROUND_SQLITE_PATH, add_playground, fresh_playground_database, playground_banner
 from bot.receivers.actions import ActionReceiver
 from bot.receivers.mentions import MentionReceiver
 from bot.receivers.replies import Replies
 from bot.receivers.slash import SlashReceiver
 from bot.receivers.views import ViewReceiver
+from bot.requests_in_flight import RequestsInFlight
 from bot.scheduler import SlaScheduler
 from bot.service import IncidentService
 from bot.settings import Settings
@@ -66,7 +67,7 @@ class Firebreak:
         await self.engine.dispose()
 
 
-async def assemble(settings: Settings, clock: Clock, config: FirebreakConfig) -> Firebreak:
+async def assemble(settings: Settings, clock: Clock, config: FirebreakConfig, in_flight: RequestsInFlight) -> Firebreak:
     sqlite_path = PLAYGROUND_SQLITE_PATH if settings.playground else DEFAULT_SQLITE_PATH
     engine = create_engine(database_config(settings.database_url, sqlite_path))
     await upgrade(engine)
@@ -85,7 +86,9 @@ async def assemble(settings: Settings, clock: Clock, config: FirebreakConfig) ->
         SlackSender(client, engine, clock, http),
         {AI_DRAFT_UPDATE: DraftingSender(runner, effects, writer, clock)},
     )
-    dispatcher = Dispatcher(engine, senders, clock, background_kinds=frozenset({AI_DRAFT_UPDATE}))
+    dispatcher = Dispatcher(
+        engine, senders, clock, background_kinds=frozenset({AI_DRAFT_UPDATE}), give_way=in_flight.quiet
+    )
     service = IncidentService(runner, effects, clock, dispatcher)
     scheduler = SlaScheduler(runner, effects, clock, dispatcher, tick=config.tick)
     verbs = Verbs(service)
@@ -128,9 +131,10 @@ def web_application(
     """The bot as an aiohttp app; ``config`` defaults to the file named by FIREBREAK_CONFIG."""
     config = config or load_config(settings.config_path)
     app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app[IN_FLIGHT] = RequestsInFlight()
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        firebreak = await assemble(settings, clock or SystemClock(), config)
+        firebreak = await assemble(settings, clock or SystemClock(), config, app[IN_FLIGHT])
         app[FIREBREAK] = firebreak
         app[SLACK_APP] = firebreak.slack_app
         app[ENGINE] = firebreak.engine

@@ -15,9 +15,9 @@ from domain.errors import DomainError
 from domain.incident import IncidentRef
 from storage.command_runner import Change, CommandRunner, Duplicate
 from storage.event_store import RecordedEvent
+from storage.incident_lookup import Candidates, Finder, Lookup
 from storage.incident_repository import StoredIncident
 from storage.outbox import OutboxMessage
-from storage.unit_of_work import UnitOfWork
 
 
 class Waker(Protocol):
@@ -52,12 +52,11 @@ class IncidentService:
     ) -> Change | Duplicate:
         """:meth:`apply` to the incident the request is about (see :meth:`target`), found in the
         command's own transaction: one transaction for the lookup and the change."""
-
-        async def find(uow: UnitOfWork) -> StoredIncident:
-            return await self._find(uow, origin, number, resolved=resolved, lock=True)
-
+        finder = _finder(origin, number, resolved=resolved)
         result = await self._guard(
-            self.runner.execute(find, command, now=self.clock.now(), idempotency_key=origin.key, effects=self._effects)
+            self.runner.execute(
+                finder, command, now=self.clock.now(), idempotency_key=origin.key, effects=self._effects
+            )
         )
         self._waker.wake()
         return result
@@ -71,45 +70,10 @@ class IncidentService:
     async def target(self, origin: Origin, number: int | None, *, resolved: bool = False) -> StoredIncident:
         """The incident a request is about: the one named, the thread's, or the channel's only one
         (only open one; only resolved one for ``resolved``, which is what reopen and close act on)."""
+        finder = _finder(origin, number, resolved=resolved)
         async with self.runner.unit_of_work() as uow:
-            return await self._find(uow, origin, number, resolved=resolved)
-
-    @staticmethod
-    async def _find(
-        uow: UnitOfWork, origin: Origin, number: int | None, *, resolved: bool, lock: bool = False
-    ) -> StoredIncident:
-        """See :meth:`target`; with ``lock``, the incident found is row-locked until commit."""
-        in_thread = None
-        if origin.thread_ts:
-            in_thread = await uow.incidents.by_thread(
-                origin.workspace_id, origin.channel_id, origin.thread_ts, lock=lock
-            )
-        if number is not None:
-            ref = IncidentRef(origin.workspace_id, number)
-            named = await uow.incidents.get(ref, lock=lock and in_thread is None)
-            if named is None:
-                raise UserError(f"INC-{number} doesn't exist in this workspace. `/incident list` shows open incidents.")
-            if in_thread is not None and in_thread.id != named.id:
-                raise UserError(
-                    f"This thread is {in_thread.incident.ref}, but you named INC-{number}. "
-                    f"To change INC-{number}, use its thread or `/incident <command> INC-{number}`."
-                )
-            return named
-        if in_thread is not None:
-            return in_thread
-        finder = uow.incidents.resolved_in_channel if resolved else uow.incidents.open_in_channel
-        candidates = await finder(origin.workspace_id, origin.channel_id, lock=lock)
-        kind = "resolved" if resolved else "open"
-        if len(candidates) == 1:
-            return candidates[0]
-        if not candidates:
-            hint = "" if resolved else ", or declare one with `/incident declare <title>`"
-            raise UserError(f"There is no {kind} incident in this channel. Name one (e.g. `INC-42`){hint}.")
-        refs = ", ".join(str(c.incident.ref) for c in candidates[:10])
-        raise UserError(
-            f"This channel has {len(candidates)} {kind} incidents ({refs}): say which one, "
-            f"e.g. `INC-{candidates[-1].incident.ref.number}` right after the command."
-        )
+            candidates = await uow.incidents.candidates([finder.lookup])
+        return finder.choose(candidates)
 
     async def is_incident_thread(self, origin: Origin) -> bool:
         if origin.thread_ts is None:
@@ -137,3 +101,39 @@ class IncidentService:
             return await pending
         except DomainError as refused:
             raise UserError(refused.message) from refused
+
+
+def _finder(origin: Origin, number: int | None, *, resolved: bool) -> Finder:
+    lookup = Lookup(origin.workspace_id, origin.channel_id, origin.thread_ts, number, resolved)
+    return Finder(lookup, lambda candidates: _choose(candidates, origin, number, resolved=resolved))
+
+
+def _choose(candidates: Candidates, origin: Origin, number: int | None, *, resolved: bool) -> StoredIncident:
+    """See :meth:`IncidentService.target`."""
+    in_thread = None
+    if origin.thread_ts:
+        in_thread = candidates.in_thread(origin.workspace_id, origin.channel_id, origin.thread_ts)
+    if number is not None:
+        named = candidates.named(origin.workspace_id, number)
+        if named is None:
+            raise UserError(f"INC-{number} doesn't exist in this workspace. `/incident list` shows open incidents.")
+        if in_thread is not None and in_thread.id != named.id:
+            raise UserError(
+                f"This thread is {in_thread.incident.ref}, but you named INC-{number}. "
+                f"To change INC-{number}, use its thread or `/incident <command> INC-{number}`."
+            )
+        return named
+    if in_thread is not None:
+        return in_thread
+    found = candidates.in_channel(origin.workspace_id, origin.channel_id, resolved=resolved)
+    kind = "resolved" if resolved else "open"
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        hint = "" if resolved else ", or declare one with `/incident declare <title>`"
+        raise UserError(f"There is no {kind} incident in this channel. Name one (e.g. `INC-42`){hint}.")
+    refs = ", ".join(str(c.incident.ref) for c in found[:10])
+    raise UserError(
+        f"This channel has {len(found)} {kind} incidents ({refs}): say which one, "
+        f"e.g. `INC-{found[-1].incident.ref.number}` right after the command."
+    )

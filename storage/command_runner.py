@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from weakref import WeakValueDictionary
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.commands import Declare, IncidentCommand
@@ -25,6 +25,7 @@ from domain.incident import Incident, IncidentRef, IncidentState, Undeclared
 from domain.sla import DEFAULT_POLICY, SlaPolicy
 from storage.event_store import RecordedEvent, numbered
 from storage.group_commit import DEFERRED, Deferred, GroupCommit
+from storage.incident_lookup import Candidates, Finder, Lookup
 from storage.incident_repository import ConcurrentModification, StoredIncident
 from storage.outbox import OutboxMessage
 from storage.unit_of_work import UnitOfWork
@@ -62,9 +63,6 @@ class Duplicate:
 
 
 Effects = Callable[[Change], Sequence[OutboxMessage]]
-# Which incident a command is for, found (and row-locked) inside the command's own transaction: one
-# round of BEGIN … COMMIT for the lookup and the change together, and the lookup is the lock.
-Resolver = Callable[[UnitOfWork], Awaitable[StoredIncident]]
 # What to do about an incident whose clocks are due: the commands to record, in order.
 Planner = Callable[[UnitOfWork, StoredIncident, datetime], Awaitable[Sequence[IncidentCommand]]]
 
@@ -129,14 +127,14 @@ class CommandRunner:
 
     async def execute(
         self,
-        target: IncidentRef | Resolver,
+        target: IncidentRef | Finder,
         command: IncidentCommand,
         *,
         now: datetime,
         idempotency_key: str | None = None,
         effects: Effects = no_effects,
     ) -> Change | Duplicate:
-        """Run ``command`` on the incident ``target`` names, or on the one it finds and locks in
+        """Run ``command`` on the incident ``target`` names, or on the one it finds (and locks) in
         this transaction.
 
         Commands arriving while another transaction is in flight share the next one (see
@@ -149,7 +147,9 @@ class CommandRunner:
     async def _execute_batch(self, jobs: Sequence[_Execution]) -> list[Change | Duplicate | BaseException | Deferred]:
         accepted: list[tuple[Change, Sequence[OutboxMessage], _Execution]] = []
         async with self.unit_of_work() as uow:
-            located = [await _locate(uow, job.target) for job in jobs]
+            finders = [_finder(job.target) for job in jobs]
+            candidates = await uow.incidents.candidates([finder.lookup for finder in finders], lock=True)
+            located = [_choose(finder, candidates) for finder in finders]
             keys = [
                 job.idempotency_key
                 for job, stored in zip(jobs, located, strict=True)
@@ -288,25 +288,30 @@ class CommandRunner:
 
 @dataclass(frozen=True)
 class _Execution:
-    target: IncidentRef | Resolver
+    target: IncidentRef | Finder
     command: IncidentCommand
     now: datetime
     idempotency_key: str | None
     effects: Effects
 
 
-async def _locate(uow: UnitOfWork, target: IncidentRef | Resolver) -> StoredIncident | BaseException:
-    """The incident a command is for, row-locked; or why there is none, as that command's answer.
-    A database error is the whole batch's."""
-    try:
-        if not isinstance(target, IncidentRef):
-            return await target(uow)
-        stored = await uow.incidents.lock(target)
-        if stored is None:
+def _finder(target: IncidentRef | Finder) -> Finder:
+    if isinstance(target, Finder):
+        return target
+
+    def named(candidates: Candidates) -> StoredIncident:
+        found = candidates.named(target.workspace_id, target.number)
+        if found is None:
             raise UnknownIncident(f"{target} does not exist.")
-        return stored
-    except SQLAlchemyError:
-        raise
+        return found
+
+    return Finder(Lookup(target.workspace_id, number=target.number), named)
+
+
+def _choose(finder: Finder, candidates: Candidates) -> StoredIncident | BaseException:
+    """The command's incident, or why there is none, as that command's answer."""
+    try:
+        return finder.choose(candidates)
     except Exception as missing:
         return missing
 

@@ -7,8 +7,8 @@ table and one COMMIT. With nothing in flight a command starts at once, so a quie
 exactly as fast as before.
 
 A batch is all or nothing. If it fails for a reason that lies in one command's data (a key or
-version conflict, a deadlock with another replica), each of its commands is run again alone, so
-one bad command never costs the others theirs. Any other failure (the database is down) is every
+version conflict, a deadlock with another replica), each of its commands is run again alone, once,
+so one bad command never costs the others theirs. Any other failure (the database is down) is every
 command's answer at once, instead of each one timing out in turn.
 """
 
@@ -71,20 +71,25 @@ class GroupCommit(Generic[J, R]):
             self._queue.clear()
             raise
 
-    async def _run(self, batch: list[tuple[J, asyncio.Future[R]]]) -> list[tuple[J, asyncio.Future[R]]]:
+    async def _run(
+        self, batch: list[tuple[J, asyncio.Future[R]]], *, may_rerun: bool = True
+    ) -> list[tuple[J, asyncio.Future[R]]]:
         """Run one batch and answer its commands; returns those deferred to the next batch."""
         try:
             try:
                 outcomes = await self._run_batch([job for job, _ in batch])
             except Exception as error:
-                if len(batch) == 1 or not self._alone_on(error):
+                if not (may_rerun and self._alone_on(error)):
                     for _, future in batch:
                         _answer(future, error)
                     return []
+                # Alone, too: a key claimed by a concurrent transaction after this one looked is a
+                # duplicate, which a second look sees.
                 log.warning("a batch of %d commands failed (%r); running each alone", len(batch), error)
                 deferred: list[tuple[J, asyncio.Future[R]]] = []
                 for item in batch:
-                    deferred.extend(await self._run([item]))
+                    if not item[1].cancelled():
+                        deferred.extend(await self._run([item], may_rerun=False))
                 return deferred
         except BaseException as cancelled:
             for _, future in batch:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.incident import Incident, IncidentRef
-from domain.lifecycle import Status
+from storage.incident_lookup import Candidates, Lookup
 from storage.incident_rows import incident_from_row, incident_values
-from storage.schema import OPEN_STATUS_SQL, incidents
+from storage.schema import OPEN_STATUS_SQL, RESOLVED_STATUS_SQL, incidents
 
 
 class ConcurrentModification(RuntimeError):
@@ -46,6 +48,7 @@ def due_query(now: datetime, limit: int, *, skip_locked: bool) -> Select[tuple[o
 # The same words as the partial index's predicate, so that the planner can use the index (a bound
 # list of statuses would hide that the query asks for open incidents only).
 _OPEN: ColumnElement[bool] = text(OPEN_STATUS_SQL)  # type: ignore[assignment]
+_RESOLVED: ColumnElement[bool] = text(RESOLVED_STATUS_SQL)  # type: ignore[assignment]
 
 # The request path's queries, built once: each request only binds its values, so SQLAlchemy neither
 # rebuilds the statement nor recomputes its cache key every time.
@@ -56,26 +59,31 @@ _BY_ID = _select().where(incidents.c.id == bindparam("incident_id"))
 _BY_THREAD = _select().where(
     incidents.c.workspace_id == bindparam("workspace_id"),
     incidents.c.channel_id == bindparam("channel_id"),
-    or_(incidents.c.home_ts == bindparam("thread_ts"), incidents.c.thread_ts == bindparam("thread_ts")),
+    incidents.c.home_ts == bindparam("thread_ts"),
 )
 
 
-def _in_channel(condition: ColumnElement[bool]) -> Select[tuple[object, ...]]:
-    return (
-        _select()
-        .where(
-            incidents.c.workspace_id == bindparam("workspace_id"),
-            incidents.c.channel_id == bindparam("channel_id"),
-            condition,
-        )
-        .order_by(incidents.c.number)
-        .limit(bindparam("limit"))
-    )
+_WORKSPACE_CHANNEL = tuple_(incidents.c.workspace_id, incidents.c.channel_id)
+# What each kind of lookup reads (see storage.incident_lookup). A thread is found by home_ts alone:
+# it is the declaring thread from the start, or the card's own ts once a top-level card is posted.
+_CANDIDATE_ARMS: dict[str, ColumnElement[bool]] = {
+    "named": tuple_(incidents.c.workspace_id, incidents.c.number).in_(bindparam("named", expanding=True)),
+    "threads": tuple_(incidents.c.workspace_id, incidents.c.channel_id, incidents.c.home_ts).in_(
+        bindparam("threads", expanding=True)
+    ),
+    "open_in": and_(_WORKSPACE_CHANNEL.in_(bindparam("open_in", expanding=True)), _OPEN),
+    "resolved_in": and_(_WORKSPACE_CHANNEL.in_(bindparam("resolved_in", expanding=True)), _RESOLVED),
+}
 
 
-_OPEN_IN_CHANNEL = _in_channel(_OPEN)
-_RESOLVED_IN_CHANNEL = _in_channel(incidents.c.status == Status.RESOLVED.value)
-_LOCKED = {query: query.with_for_update() for query in (_BY_REF, _BY_THREAD, _OPEN_IN_CHANNEL, _RESOLVED_IN_CHANNEL)}
+@functools.cache
+def _candidates_query(kinds: frozenset[str], lock: bool) -> Select[tuple[object, ...]]:
+    """Only the kinds of lookup a batch has, so that every part of the condition has an index to
+    use (an empty list would leave the planner a part it can only scan for). Locked in id order,
+    so that two transactions locking overlapping sets never deadlock."""
+    query = _select().where(or_(*(arm for kind, arm in _CANDIDATE_ARMS.items() if kind in kinds)))
+    query = query.order_by(incidents.c.id)
+    return query.with_for_update() if lock else query
 
 
 class IncidentRepository:
@@ -86,13 +94,23 @@ class IncidentRepository:
         row = (await self._connection.execute(query, values)).first()
         return None if row is None else _stored(row)
 
-    async def lock(self, ref: IncidentRef) -> StoredIncident | None:
-        """Load for a change, holding the row lock until commit (a no-op on SQLite, see database)."""
-        return await self.get(ref, lock=True)
+    async def get(self, ref: IncidentRef) -> StoredIncident | None:
+        return await self._one(_BY_REF, {"workspace_id": ref.workspace_id, "number": ref.number})
 
-    async def get(self, ref: IncidentRef, *, lock: bool = False) -> StoredIncident | None:
-        query = _LOCKED[_BY_REF] if lock else _BY_REF
-        return await self._one(query, {"workspace_id": ref.workspace_id, "number": ref.number})
+    async def candidates(self, lookups: Sequence[Lookup], *, lock: bool = False) -> Candidates:
+        """The incidents ``lookups`` may mean, read together; with ``lock``, row-locked until commit."""
+        values: dict[str, list[tuple[object, ...]]] = defaultdict(list)
+        for lookup in lookups:
+            if lookup.number is not None:
+                values["named"].append((lookup.workspace_id, lookup.number))
+            if lookup.thread_ts is not None and lookup.channel_id is not None:
+                values["threads"].append((lookup.workspace_id, lookup.channel_id, lookup.thread_ts))
+            if lookup.by_channel:
+                values["resolved_in" if lookup.resolved else "open_in"].append((lookup.workspace_id, lookup.channel_id))
+        if not values:
+            return Candidates(())
+        query = _candidates_query(frozenset(values), lock)
+        return Candidates(map(_stored, await self._connection.execute(query, dict(values))))
 
     async def get_by_id(self, incident_id: int) -> StoredIncident | None:
         return await self._one(_BY_ID, {"incident_id": incident_id})
@@ -103,28 +121,11 @@ class IncidentRepository:
         query = _select().where(incidents.c.id.in_(sorted(set(incident_ids))))
         return {stored.id: stored for stored in map(_stored, await self._connection.execute(query))}
 
-    async def by_thread(
-        self, workspace_id: str, channel_id: str, thread_ts: str, *, lock: bool = False
-    ) -> StoredIncident | None:
+    async def by_thread(self, workspace_id: str, channel_id: str, thread_ts: str) -> StoredIncident | None:
         """The incident whose thread this is, by the declaring thread or the card's own thread."""
-        query = _LOCKED[_BY_THREAD] if lock else _BY_THREAD
-        return await self._one(query, {"workspace_id": workspace_id, "channel_id": channel_id, "thread_ts": thread_ts})
-
-    async def open_in_channel(
-        self, workspace_id: str, channel_id: str, limit: int = 20, *, lock: bool = False
-    ) -> list[StoredIncident]:
-        return await self._in_channel(_OPEN_IN_CHANNEL, workspace_id, channel_id, limit, lock)
-
-    async def resolved_in_channel(
-        self, workspace_id: str, channel_id: str, limit: int = 20, *, lock: bool = False
-    ) -> list[StoredIncident]:
-        return await self._in_channel(_RESOLVED_IN_CHANNEL, workspace_id, channel_id, limit, lock)
-
-    async def _in_channel(
-        self, query: Select[tuple[object, ...]], workspace_id: str, channel_id: str, limit: int, lock: bool
-    ) -> list[StoredIncident]:
-        values = {"workspace_id": workspace_id, "channel_id": channel_id, "limit": limit}
-        return [_stored(row) for row in await self._connection.execute(_LOCKED[query] if lock else query, values)]
+        return await self._one(
+            _BY_THREAD, {"workspace_id": workspace_id, "channel_id": channel_id, "thread_ts": thread_ts}
+        )
 
     async def open_in_workspace(self, workspace_id: str, limit: int = 50) -> list[StoredIncident]:
         query = _select().where(incidents.c.workspace_id == workspace_id, _OPEN).order_by(incidents.c.number)

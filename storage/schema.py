@@ -31,6 +31,7 @@ metadata = MetaData(
 )
 
 OPEN_STATUS_SQL = "status IN ('declared', 'investigating', 'identified', 'monitoring')"
+RESOLVED_STATUS_SQL = "status = 'resolved'"
 
 workspace_counters = Table(
     "workspace_counters",
@@ -80,6 +81,13 @@ incidents = Table(
         "channel_id",
         postgresql_where=text(OPEN_STATUS_SQL),
         sqlite_where=text(OPEN_STATUS_SQL),
+    ),
+    Index(
+        "ix_incidents_resolved_by_channel",
+        "workspace_id",
+        "channel_id",
+        postgresql_where=text(RESOLVED_STATUS_SQL),
+        sqlite_where=text(RESOLVED_STATUS_SQL),
     ),
     Index(
         "uq_incidents_home_thread",

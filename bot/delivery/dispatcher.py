@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, suppress
 from dataclasses import replace
 from datetime import timedelta
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300.0
 # One Slack message holds 4,000 characters of text; merged audit lines stay well inside it.
 MERGED_TEXT_MAX = 3000
+# The longest a round of deliveries waits for requests in flight to be answered first.
+GIVE_WAY_SECONDS = 0.25
 # Shutdown waits this long for sends in flight (Slack's client timeout is longer).
 STOP_TIMEOUT_SECONDS = 5.0
 _CARD_KINDS = frozenset({kinds.POST_CARD, kinds.REFRESH_CARD})
@@ -208,8 +210,12 @@ class Dispatcher:
         lease: timedelta = timedelta(seconds=60),
         parallel_incidents: int = 8,
         background_kinds: frozenset[str] = frozenset(),
+        give_way: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         self._engine = engine
+        # Waits, at most the time it is given, while requests are being acknowledged (see
+        # bot.requests_in_flight): an ack has a deadline, a delivery does not.
+        self._give_way = give_way
         # Slow jobs (drafting with an AI) run beside the sweeps instead of inside one, so a
         # reminder or a card edit never waits for a model to answer. Their lease outlasts them.
         self._background_kinds = background_kinds
@@ -260,6 +266,8 @@ class Dispatcher:
         while not self._stopping:
             # Cleared before the sweep, so a commit that lands during it wakes the next one at once.
             self._wakeup.clear()
+            if self._give_way is not None:
+                await self._give_way(GIVE_WAY_SECONDS)
             try:
                 claimed = await self.deliver_due()
             except Exception:

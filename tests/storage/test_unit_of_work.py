@@ -11,6 +11,7 @@ from domain.incident import IncidentRef
 from domain.lifecycle import Status
 from domain.severity import Severity
 from storage.command_runner import Change, CommandRunner, Duplicate, ThreadAlreadyIncident
+from storage.incident_lookup import Lookup
 from storage.outbox import OutboxMessage
 from storage.unit_of_work import UnitOfWork
 from tests.storage.helpers import T0, applied, at, card_effect, count_rows, declare, declare_command, replayed
@@ -151,8 +152,12 @@ async def test_open_incidents_per_channel_and_workspace(engine: AsyncEngine, wor
     second = await declare(runner, workspace, title="two")
     applied(await runner.execute(second.after.ref, Resolve(actor="U1"), now=at(5)))
     async with UnitOfWork(engine) as uow:
-        open_here = await uow.incidents.open_in_channel(workspace, "CINC")
-        assert [s.incident.ref for s in open_here] == [first.after.ref]
+        here = await uow.incidents.candidates(
+            [Lookup(workspace, "CINC"), Lookup(workspace, "CINC", resolved=True), Lookup(workspace, "COTHER")]
+        )
+        assert [s.incident.ref for s in here.in_channel(workspace, "CINC", resolved=False)] == [first.after.ref]
+        assert [s.incident.ref for s in here.in_channel(workspace, "CINC", resolved=True)] == [second.after.ref]
+        assert here.in_channel(workspace, "COTHER", resolved=False) == []
         assert await uow.incidents.count_open(workspace) == 1
         assert [s.incident.ref.number for s in await uow.incidents.recent(workspace)] == [2, 1]
         assert (await uow.incidents.open_in_workspace(workspace))[0].incident.status is Status.DECLARED

@@ -1,0 +1,76 @@
+"""Finding the incident a request is about, for many requests with one query.
+
+A request names its incident (``INC-42``), or is made in its thread, or comes from a channel with
+one open (or one resolved) incident. :class:`Lookup` is what the request says; the incidents any
+of a batch's lookups may mean are read (and, for a change, row-locked) together, as
+:class:`Candidates`, and each request's incident is then chosen among them in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from domain.incident import IncidentRef
+from domain.lifecycle import Status
+
+if TYPE_CHECKING:  # the repository reads candidates for lookups, so it imports this module
+    from storage.incident_repository import StoredIncident
+
+
+@dataclass(frozen=True)
+class Lookup:
+    workspace_id: str
+    channel_id: str | None = None
+    thread_ts: str | None = None
+    number: int | None = None
+    # Without a number, look among the channel's resolved incidents instead of its open ones
+    # (what reopen and close act on).
+    resolved: bool = False
+
+    @property
+    def by_channel(self) -> bool:
+        return self.number is None and self.channel_id is not None
+
+
+class Candidates:
+    """The incidents read for some lookups, to choose from."""
+
+    def __init__(self, found: Iterable[StoredIncident]) -> None:
+        self._found = sorted(found, key=lambda stored: stored.incident.ref.number)
+
+    def named(self, workspace_id: str, number: int) -> StoredIncident | None:
+        return next((s for s in self._found if s.incident.ref == IncidentRef(workspace_id, number)), None)
+
+    def in_thread(self, workspace_id: str, channel_id: str, thread_ts: str) -> StoredIncident | None:
+        """The incident whose thread this is, by the declaring thread or the card's own thread."""
+        return next(
+            (
+                s
+                for s in self._found
+                if s.incident.ref.workspace_id == workspace_id
+                and s.incident.channel_id == channel_id
+                and s.home_ts == thread_ts
+            ),
+            None,
+        )
+
+    def in_channel(self, workspace_id: str, channel_id: str, *, resolved: bool) -> list[StoredIncident]:
+        """The channel's open incidents (resolved ones with ``resolved``), by number."""
+        return [
+            s
+            for s in self._found
+            if s.incident.ref.workspace_id == workspace_id
+            and s.incident.channel_id == channel_id
+            and (s.incident.status is Status.RESOLVED if resolved else s.incident.is_open)
+        ]
+
+
+@dataclass(frozen=True)
+class Finder:
+    """How a command finds its incident: what to read, and how to choose among what was read
+    (raising, with the reason for the person who asked, when there is no single answer)."""
+
+    lookup: Lookup
+    choose: Callable[[Candidates], StoredIncident]
