@@ -165,9 +165,7 @@ class CommandRunner:
                 now = max(job.now for _, _, job in accepted)
                 claims = [(job.idempotency_key, job.now, change.incident_id) for change, _, job in accepted]
                 await uow.requests.record_many([(key, at, incident) for key, at, incident in claims if key])
-                await uow.incidents.save_many(
-                    [(change.incident_id, change.after, _version(change.before)) for change, _, _ in accepted], now
-                )
+                await uow.incidents.save_many([_saved(change) for change, _, _ in accepted], now)
                 await self._persist(uow, [(change, messages) for change, messages, _ in accepted], now)
         return outcomes
 
@@ -210,7 +208,7 @@ class CommandRunner:
         the clocks due for the next tick; after it, the outbox delivers. Either way, once.
         """
         decided_all: list[tuple[Change, list[Event]]] = []
-        saves: list[tuple[int, Incident, int]] = []
+        saves: list[tuple[int, Incident, Incident]] = []
         async with self.unit_of_work() as uow:
             for stored in await uow.incidents.lock_due(now, limit):
                 state: Incident = stored.incident
@@ -226,7 +224,7 @@ class CommandRunner:
                 if events:
                     change = Change(stored.id, stored.incident, state, (), stored.card_ts, stored.home_ts)
                     decided_all.append((change, events))
-                    saves.append((stored.id, state, stored.incident.version))
+                    saves.append((stored.id, stored.incident, state))
             # Recorded in bulk: a few statements for the whole tick, not a few per incident.
             await uow.incidents.save_many(saves, now)
             return await self._record_all(uow, decided_all, now, effects=effects)
@@ -322,6 +320,11 @@ def _lies_in_data(error: BaseException) -> bool:
     if isinstance(error, IntegrityError | ConcurrentModification):
         return True
     return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) in _RETRY_ALONE_SQLSTATES
+
+
+def _saved(change: Change) -> tuple[int, Incident, Incident]:
+    assert isinstance(change.before, Incident), "only a declaration starts from no incident"
+    return change.incident_id, change.before, change.after
 
 
 def _version(state: IncidentState) -> int:

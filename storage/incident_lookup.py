@@ -8,11 +8,11 @@ of a batch's lookups may mean are read (and, for a change, row-locked) together,
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from domain.incident import IncidentRef
 from domain.lifecycle import Status
 
 if TYPE_CHECKING:  # the repository reads candidates for lookups, so it imports this module
@@ -35,35 +35,33 @@ class Lookup:
 
 
 class Candidates:
-    """The incidents read for some lookups, to choose from."""
+    """The incidents read for some lookups, indexed for choosing (a batch makes one lookup each for
+    dozens of commands)."""
 
     def __init__(self, found: Iterable[StoredIncident]) -> None:
-        self._found = sorted(found, key=lambda stored: stored.incident.ref.number)
+        self._named: dict[tuple[str, int], StoredIncident] = {}
+        self._threads: dict[tuple[str, str | None, str], StoredIncident] = {}
+        self._channels: dict[tuple[str, str | None], list[StoredIncident]] = defaultdict(list)
+        for stored in sorted(found, key=lambda stored: stored.incident.ref.number):
+            ref, channel = stored.incident.ref, stored.incident.channel_id
+            self._named[ref.workspace_id, ref.number] = stored
+            if stored.home_ts is not None:
+                self._threads[ref.workspace_id, channel, stored.home_ts] = stored
+            self._channels[ref.workspace_id, channel].append(stored)
 
     def named(self, workspace_id: str, number: int) -> StoredIncident | None:
-        return next((s for s in self._found if s.incident.ref == IncidentRef(workspace_id, number)), None)
+        return self._named.get((workspace_id, number))
 
     def in_thread(self, workspace_id: str, channel_id: str, thread_ts: str) -> StoredIncident | None:
-        """The incident whose thread this is, by the declaring thread or the card's own thread."""
-        return next(
-            (
-                s
-                for s in self._found
-                if s.incident.ref.workspace_id == workspace_id
-                and s.incident.channel_id == channel_id
-                and s.home_ts == thread_ts
-            ),
-            None,
-        )
+        """The incident whose thread this is: the declaring thread, or a top-level card's own."""
+        return self._threads.get((workspace_id, channel_id, thread_ts))
 
     def in_channel(self, workspace_id: str, channel_id: str, *, resolved: bool) -> list[StoredIncident]:
         """The channel's open incidents (resolved ones with ``resolved``), by number."""
         return [
             s
-            for s in self._found
-            if s.incident.ref.workspace_id == workspace_id
-            and s.incident.channel_id == channel_id
-            and (s.incident.status is Status.RESOLVED if resolved else s.incident.is_open)
+            for s in self._channels.get((workspace_id, channel_id), ())
+            if (s.incident.status is Status.RESOLVED if resolved else s.incident.is_open)
         ]
 
 

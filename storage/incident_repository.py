@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -86,6 +87,12 @@ def _candidates_query(kinds: frozenset[str], lock: bool) -> Select[tuple[object,
     return query.with_for_update() if lock else query
 
 
+# The columns it sets are those of the rows it is given.
+_SAVE = update(incidents).where(
+    incidents.c.id == bindparam("row_id"), incidents.c.version == bindparam("expected_version")
+)
+
+
 class IncidentRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
@@ -154,25 +161,21 @@ class IncidentRepository:
         result = await self._connection.execute(incidents.insert().values(**values).returning(incidents.c.id))
         return int(result.scalar_one())
 
-    async def save(self, incident_id: int, incident: Incident, expected_version: int, now: datetime) -> None:
-        await self.save_many([(incident_id, incident, expected_version)], now)
-
-    async def save_many(self, items: Sequence[tuple[int, Incident, int]], now: datetime) -> None:
-        """Write projections, each only over the version it was decided from."""
-        if not items:
-            return
-        statement = update(incidents).where(
-            incidents.c.id == bindparam("row_id"), incidents.c.version == bindparam("expected_version")
-        )
-        rows = [
-            incident_values(incident, now) | {"row_id": incident_id, "expected_version": expected}
-            for incident_id, incident, expected in items
-        ]
-        result = await self._connection.execute(statement, rows)
-        # Drivers report -1 for a batch they cannot count; the row locks held make that safe.
-        if result.rowcount not in (-1, len(rows)):
-            refs = ", ".join(str(incident.ref) for _, incident, _ in items)
-            raise ConcurrentModification(f"{refs} changed under a held lock")
+    async def save_many(self, changes: Sequence[tuple[int, Incident, Incident]], now: datetime) -> None:
+        """Write projections from ``(id, before, after)``: each only over the version it was decided
+        from, and only the columns that changed (a note moves three of them, not twenty-seven)."""
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for incident_id, before, after in changes:
+            old, new = incident_values(before, now), incident_values(after, now)
+            changed = tuple(name for name, value in new.items() if old[name] != value or name == "updated_at")
+            keys = {"row_id": incident_id, "expected_version": before.version}
+            by_columns[changed].append({name: new[name] for name in changed} | keys)
+        for rows in by_columns.values():
+            result = await self._connection.execute(_SAVE, rows)
+            # Drivers report -1 for a batch they cannot count; the row locks held make that safe.
+            if result.rowcount not in (-1, len(rows)):
+                ids = ", ".join(str(row["row_id"]) for row in rows)
+                raise ConcurrentModification(f"incidents {ids} changed under a held lock")
 
     async def record_card(self, incident_id: int, card_ts: str) -> None:
         """Remember the posted card; a top-level card's own thread becomes the incident's home."""
