@@ -23,7 +23,7 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.routing import SenderRouter
 from bot.delivery.senders import SlackSender
 from bot.effects import SlackEffects
-from bot.http import ENGINE, IN_FLIGHT, MAX_BODY_BYTES, SLACK_APP, add_routes
+from bot.http import ENGINE, MAX_BODY_BYTES, SLACK_APP, add_routes
 from bot.playground import PLAYGROUND_SQLITE_PATH, add_playground, fresh_playground_database, playground_banner
 from bot.receivers.actions import ActionReceiver
 from bot.receivers.mentions import MentionReceiver
@@ -59,6 +59,7 @@ class Firebreak:
     scheduler: SlaScheduler
     service: IncidentService
     slack_app: AsyncApp
+    in_flight: RequestsInFlight
 
     async def close(self) -> None:
         await self.scheduler.stop()
@@ -67,7 +68,7 @@ class Firebreak:
         await self.engine.dispose()
 
 
-async def assemble(settings: Settings, clock: Clock, config: FirebreakConfig, in_flight: RequestsInFlight) -> Firebreak:
+async def assemble(settings: Settings, clock: Clock, config: FirebreakConfig) -> Firebreak:
     sqlite_path = PLAYGROUND_SQLITE_PATH if settings.playground else DEFAULT_SQLITE_PATH
     engine = create_engine(database_config(settings.database_url, sqlite_path))
     await upgrade(engine)
@@ -86,6 +87,7 @@ async def assemble(settings: Settings, clock: Clock, config: FirebreakConfig, in
         SlackSender(client, engine, clock, http),
         {AI_DRAFT_UPDATE: DraftingSender(runner, effects, writer, clock)},
     )
+    in_flight = RequestsInFlight()
     dispatcher = Dispatcher(
         engine, senders, clock, background_kinds=frozenset({AI_DRAFT_UPDATE}), give_way=in_flight.quiet
     )
@@ -100,11 +102,12 @@ async def assemble(settings: Settings, clock: Clock, config: FirebreakConfig, in
         slash=SlashReceiver(service, verbs),
         actions=ActionReceiver(service, verbs, replies),
         views=ViewReceiver(service),
+        in_flight=in_flight,
     )
     # Whatever a previous run committed but did not deliver goes out now.
     dispatcher.start()
     scheduler.start()
-    return Firebreak(engine, client, http, dispatcher, scheduler, service, slack_app)
+    return Firebreak(engine, client, http, dispatcher, scheduler, service, slack_app, in_flight)
 
 
 def _anthropic(settings: Settings) -> AsyncAnthropic | None:
@@ -131,10 +134,9 @@ def web_application(
     """The bot as an aiohttp app; ``config`` defaults to the file named by FIREBREAK_CONFIG."""
     config = config or load_config(settings.config_path)
     app = web.Application(client_max_size=MAX_BODY_BYTES)
-    app[IN_FLIGHT] = RequestsInFlight()
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        firebreak = await assemble(settings, clock or SystemClock(), config, app[IN_FLIGHT])
+        firebreak = await assemble(settings, clock or SystemClock(), config)
         app[FIREBREAK] = firebreak
         app[SLACK_APP] = firebreak.slack_app
         app[ENGINE] = firebreak.engine

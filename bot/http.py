@@ -12,8 +12,6 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.requests_in_flight import RequestsInFlight
-
 log = logging.getLogger(__name__)
 
 # Slack's largest payloads (a modal's full state) stay far below this; anything bigger is not Slack.
@@ -22,15 +20,9 @@ HEALTH_TIMEOUT_SECONDS = 2.0
 
 SLACK_APP = web.AppKey("slack_app", AsyncApp)
 ENGINE = web.AppKey("engine", AsyncEngine)
-IN_FLIGHT = web.AppKey("in_flight", RequestsInFlight)
 
 
 async def slack_events(request: web.Request) -> web.StreamResponse:
-    with request.app[IN_FLIGHT].track():
-        return await _slack_event(request)
-
-
-async def _slack_event(request: web.Request) -> web.StreamResponse:
     if not _timestamp_is_a_number(request.headers.get("X-Slack-Request-Timestamp")):
         # Bolt's verifier crashes on such a header (a 500 here); it is simply not a request from Slack.
         return web.Response(status=401, text="")

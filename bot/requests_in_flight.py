@@ -1,4 +1,4 @@
-"""How many Slack requests are being handled right now, so that delivery can give way to them.
+"""How many Slack requests the listeners are handling right now, so that delivery can give way to them.
 
 An acknowledgement has a deadline (Slack gives up after 3 s); a delivery has none, and Slack paces
 each channel to about a message a second anyway. While requests are coming in, the dispatcher
