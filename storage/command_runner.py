@@ -156,16 +156,16 @@ class CommandRunner:
                 if job.idempotency_key and isinstance(stored, StoredIncident)
             ]
             taken = await uow.requests.taken(keys)
-            touched: set[int] = set()
+            current: dict[int, Incident] = {}
             outcomes = [
-                self._decide_one(job, stored, taken, touched, accepted)
+                self._decide_one(job, stored, taken, current, accepted)
                 for job, stored in zip(jobs, located, strict=True)
             ]
             if accepted:
                 now = max(job.now for _, _, job in accepted)
                 claims = [(job.idempotency_key, job.now, change.incident_id) for change, _, job in accepted]
                 await uow.requests.record_many([(key, at, incident) for key, at, incident in claims if key])
-                await uow.incidents.save_many([_saved(change) for change, _, _ in accepted], now)
+                await uow.incidents.save_many(_projections([change for change, _, _ in accepted]), now)
                 await self._persist(uow, [(change, messages) for change, messages, _ in accepted], now)
         return outcomes
 
@@ -174,28 +174,33 @@ class CommandRunner:
         job: _Execution,
         stored: StoredIncident | BaseException,
         taken: set[str],
-        touched: set[int],
+        current: dict[int, Incident],
         accepted: list[tuple[Change, Sequence[OutboxMessage], _Execution]],
     ) -> Change | Duplicate | BaseException | Deferred:
-        """One command of a batch, decided against its incident as committed: an incident already
-        changed in this batch waits for the next one, so every command sees the state before it."""
+        """One command of a batch, decided on its incident as the commands before it in this batch
+        left it, as if each had committed in turn (a crowd clicking one card is one transaction).
+
+        The incident was found by its committed state, though. If an earlier command here moved
+        its status, which is what "the channel's open incident" depends on, this one waits for the
+        next batch and is found again.
+        """
         if isinstance(stored, BaseException):
             return stored
-        if stored.id in touched:
+        state = current.get(stored.id, stored.incident)
+        if state.status is not stored.incident.status:
             return DEFERRED
         key = job.idempotency_key
         if key and key in taken:
             return Duplicate(key)
         try:
-            events = decide(stored.incident, job.command, job.now, self.policy)
+            events = decide(state, job.command, job.now, self.policy)
             change = _numbered(
-                Change(stored.id, stored.incident, _fold(stored.incident, events), (), stored.card_ts, stored.home_ts),
-                events,
+                Change(stored.id, state, _fold(state, events), (), stored.card_ts, stored.home_ts), events
             )
             messages = job.effects(change)
         except Exception as refused:  # a refusal, or effects that cannot be written: this command's answer
             return refused
-        touched.add(stored.id)
+        current[stored.id] = change.after
         if key:
             taken.add(key)
         accepted.append((change, messages, job))
@@ -322,9 +327,14 @@ def _lies_in_data(error: BaseException) -> bool:
     return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) in _RETRY_ALONE_SQLSTATES
 
 
-def _saved(change: Change) -> tuple[int, Incident, Incident]:
-    assert isinstance(change.before, Incident), "only a declaration starts from no incident"
-    return change.incident_id, change.before, change.after
+def _projections(changes: Sequence[Change]) -> list[tuple[int, Incident, Incident]]:
+    """Each incident's projection write for a batch: from its committed state to its last one."""
+    writes: dict[int, tuple[int, Incident, Incident]] = {}
+    for change in changes:
+        assert isinstance(change.before, Incident), "only a declaration starts from no incident"
+        committed = writes[change.incident_id][1] if change.incident_id in writes else change.before
+        writes[change.incident_id] = (change.incident_id, committed, change.after)
+    return list(writes.values())
 
 
 def _version(state: IncidentState) -> int:

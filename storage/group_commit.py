@@ -29,8 +29,8 @@ R = TypeVar("R")
 
 @dataclass(frozen=True)
 class Deferred:
-    """A command that must wait for the next batch (it touches what an earlier one in this batch
-    changes, and must see that change committed first)."""
+    """A command that must wait for the next batch (an earlier one in this batch changed what it
+    depends on, and it must see that change committed first)."""
 
 
 DEFERRED = Deferred()

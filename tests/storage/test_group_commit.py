@@ -33,6 +33,7 @@ from tests.storage.group_commit_support import (
     incident_reads,
     note,
     notes_in,
+    outbox_seqs,
     queue_behind,
     timeline,
     together,
@@ -57,9 +58,8 @@ async def test_concurrent_commands_on_different_incidents_share_transactions(
             )
         )
 
-    # Each batch changes an incident once: four notes on each of ten incidents take four
-    # transactions, not forty.
-    assert (transactions.begun, transactions.committed) == (4, 4)
+    # Four notes on each of ten incidents: one transaction, not forty.
+    assert (transactions.begun, transactions.committed) == (1, 1)
     changes = [change_of(result) for result in results]
     for target in declared:
         history = await consistent_timeline(engine, target)
@@ -140,6 +140,47 @@ async def test_a_batch_finds_each_commands_incident_with_one_read(engine: AsyncE
     assert notes_in(await timeline(engine, left.incident_id)) == ["named"]
     for key in ("find:ambiguous", "find:none"):
         assert (await count_rows(engine, key=key))["keys"] == 0
+
+
+async def test_a_command_found_by_a_status_an_earlier_one_moved_is_found_again(
+    engine: AsyncEngine, workspace: str
+) -> None:
+    """As if one after another: once the channel's only open incident is resolved, a note for "the
+    channel's open incident" submitted with the Resolve finds none, instead of landing on it."""
+    runner = CommandRunner(engine)
+    incident = await declare_in(runner, workspace, "CONE")
+
+    with counting_transactions(engine) as transactions:
+        resolved, noted = await together(
+            runner.execute(finder(workspace, "CONE"), Resolve(actor="U1"), now=at(1), effects=card_effect),
+            runner.execute(
+                finder(workspace, "CONE"), note("too late"), now=at(2), idempotency_key="late", effects=card_effect
+            ),
+        )
+
+    assert (transactions.begun, transactions.committed) == (2, 2)
+    assert change_of(resolved).incident_id == incident.incident_id
+    assert isinstance(noted, NoSingleIncident)
+    assert str(noted) == "open incidents in CONE: none"
+    assert notes_in(await consistent_timeline(engine, incident)) == []
+    assert (await count_rows(engine, key="late"))["keys"] == 0
+
+
+async def test_a_crowd_on_one_incident_shares_one_transaction(engine: AsyncEngine, workspace: str) -> None:
+    runner = CommandRunner(engine)
+    declared = await declare(runner, workspace)
+    texts = [f"note {i}" for i in range(MAX_BATCH)]
+
+    with counting_transactions(engine) as transactions:
+        results = await together(
+            *(runner.execute(declared.after.ref, note(text), now=at(1), effects=card_effect) for text in texts)
+        )
+
+    assert (transactions.begun, transactions.committed) == (1, 1)
+    assert all(isinstance(result, Change) for result in results)
+    assert notes_in(await consistent_timeline(engine, declared)) == texts
+    # One outbox row per note, written in the order the notes were decided.
+    assert await outbox_seqs(engine, declared.incident_id) == list(range(2, len(texts) + 2))
 
 
 # --- one command's failure is its own ----------------------------------------------------------
@@ -267,8 +308,9 @@ async def test_commands_on_one_incident_apply_in_order_each_on_the_state_before_
             )
         )
 
-    # One change of the incident per transaction; the refusal shares the last one with the note after it.
-    assert (transactions.begun, transactions.committed) == (7, 7)
+    # One transaction up to the Resolve. What follows it waits for the next: the Resolve moved the
+    # status, by which "the channel's open incident" is found, so those commands are found again.
+    assert (transactions.begun, transactions.committed) == (2, 2)
     assert isinstance(results[6], InvalidTransition)
     changes = [change_of(result) for i, result in enumerate(results) if i != 6]
     # Each decided on the state the one before it left: versions follow one another.
@@ -300,9 +342,9 @@ async def test_deferred_commands_go_before_later_arrivals(engine: AsyncEngine, w
 
     async with HeldLock(engine, declared.incident_id) as held:
         with counting_transactions(engine) as transactions:
-            # One batch: the second command is deferred, as the first changes the same incident.
+            # One batch: the note is deferred, as the Resolve before it moves the incident's status.
             submitted = await queue_behind(
-                runner.execute(declared.after.ref, note("first"), now=at(1), effects=card_effect),
+                runner.execute(declared.after.ref, Resolve(actor="U1"), now=at(1), effects=card_effect),
                 runner.execute(declared.after.ref, note("second"), now=at(2), effects=card_effect),
             )
             await held.reached()
@@ -312,9 +354,10 @@ async def test_deferred_commands_go_before_later_arrivals(engine: AsyncEngine, w
             await held.release()
             results = await together(*submitted, *later)
 
-    assert (transactions.begun, transactions.committed) == (3, 3)
+    # The deferred note and the later one share the second transaction, in that order.
+    assert (transactions.begun, transactions.committed) == (2, 2)
     assert all(isinstance(result, Change) for result in results)
-    assert notes_in(await consistent_timeline(engine, declared)) == ["first", "second", "third"]
+    assert notes_in(await consistent_timeline(engine, declared)) == ["second", "third"]
 
 
 # --- idempotency keys within a batch -----------------------------------------------------------
@@ -334,8 +377,8 @@ async def test_duplicate_keys_within_a_batch_apply_once(engine: AsyncEngine, wor
             runner.execute(second.after.ref, note("fresh"), now=at(2), idempotency_key="dup:2", effects=card_effect),
         )
 
-    # The second copy on the first incident waits for the next batch, and finds its key taken there.
-    assert (transactions.begun, transactions.committed) == (2, 2)
+    # The second copy finds its key taken by the first, in the same transaction.
+    assert (transactions.begun, transactions.committed) == (1, 1)
     applied_once, same_incident, other_incident, committed_before, fresh = results
     assert change_of(applied_once).incident_id == first.incident_id
     assert same_incident == other_incident == Duplicate("dup:1")
