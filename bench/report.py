@@ -238,8 +238,12 @@ def generated(figures: dict[str, Any]) -> str:
         f"`/incident note …` with {bot['saturation']['concurrency']} requests in flight, "
         f"{bot['saturation']['n']:,} requests.",
         "",
-        "| server | req/s | p50 ms | p99 ms | max ms | server CPU s during the run | ratio to bare |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "CPU seconds used during the run, of its wall time: the server's, all Postgres processes', and"
+        " this process's (the load generator and the fake Slack); per request in brackets.",
+        "",
+        "| server | req/s | p50 ms | p99 ms | max ms | server CPU s | Postgres CPU s | load generator CPU s"
+        " | ratio to bare |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         _throughput_row("Firebreak", bot["saturation"], bare["saturation"]),
         _throughput_row("bare Bolt", bare["saturation"], bare["saturation"]),
         "",
@@ -282,8 +286,16 @@ def _throughput_row(label: str, run: dict[str, Any], bare: dict[str, Any]) -> st
     ratio = run["throughput_per_s"] / bare["throughput_per_s"]
     return (
         f"| {label} | {run['throughput_per_s']:,.0f} | {_ms(run['p50'])} | {_ms(run['p99'])} | {_ms(run['max'])} "
-        f"| {run['bot_cpu_s_during_run']:.1f} of {run['wall_s']:.1f} | {ratio:.0%} |"
+        f"| {_cpu(run, 'bot')} of {run['wall_s']:.1f} | {_cpu(run, 'postgres')} | {_cpu(run, 'harness')} "
+        f"| {ratio:.0%} |"
     )
+
+
+def _cpu(run: dict[str, Any], who: str) -> str:
+    seconds = run.get(f"{who}_cpu_s_during_run")
+    if seconds is None:  # figures from before the run recorded it
+        return "–"
+    return f"{seconds:.2f} ({seconds * 1000 / run['n']:.2f} ms each)"
 
 
 def _calls(calls: dict[str, int]) -> str:
