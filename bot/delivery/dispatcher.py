@@ -30,8 +30,10 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300.0
 # One Slack message holds 4,000 characters of text; merged audit lines stay well inside it.
 MERGED_TEXT_MAX = 3000
-# The longest a round of deliveries waits for requests in flight to be answered first.
-GIVE_WAY_SECONDS = 0.25
+# The longest a round of deliveries waits for requests in flight to be answered first: about the
+# pace Slack allows a channel anyway (a message a second), so under load lines queue no longer
+# than Slack would make them, and go out merged.
+GIVE_WAY_SECONDS = 1.0
 # Shutdown waits this long for sends in flight (Slack's client timeout is longer).
 STOP_TIMEOUT_SECONDS = 5.0
 _CARD_KINDS = frozenset({kinds.POST_CARD, kinds.REFRESH_CARD})
