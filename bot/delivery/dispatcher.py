@@ -34,6 +34,9 @@ MERGED_TEXT_MAX = 3000
 # pace Slack allows a channel anyway (a message a second), so under load lines queue no longer
 # than Slack would make them, and go out merged.
 GIVE_WAY_SECONDS = 1.0
+# Rows claimed per round. Enough that under load each incident's queued audit lines come in the
+# same claim, and so go out merged, instead of a hundred claims of one line from each incident.
+CLAIM_BATCH = 500
 # Shutdown waits this long for sends in flight (Slack's client timeout is longer).
 STOP_TIMEOUT_SECONDS = 5.0
 _CARD_KINDS = frozenset({kinds.POST_CARD, kinds.REFRESH_CARD})
@@ -207,7 +210,7 @@ class Dispatcher:
         sender: Sender,
         clock: Clock,
         *,
-        batch_size: int = 100,
+        batch_size: int = CLAIM_BATCH,
         sweep_interval: float = 1.0,
         lease: timedelta = timedelta(seconds=60),
         parallel_incidents: int = 8,
