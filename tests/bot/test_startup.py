@@ -42,15 +42,11 @@ def paragraph(text: str) -> str:
 async def test_without_slack_credentials_it_starts_in_playground_mode_and_says_so(tmp_path: Path) -> None:
     port = free_port()
     bot = BotProcess(clean_environment(PORT=str(port), DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'play.db'}"))
-    await bot.start()
-    try:
-        await bot.wait_until_healthy()
+    async with bot.running():
         status, page = await bot.get("/")
         assert status == 200
         assert "Firebreak playground" in page
         assert await bot.signal(signal.SIGTERM) == 0
-    finally:
-        await bot.ensure_stopped()
 
     banner = f"Playground mode: no Slack credentials — open http://localhost:{port}/"
     assert paragraph("\n".join(bot.stderr)) == banner
@@ -131,12 +127,8 @@ async def running_bot(slack: FakeSlack, bot_database: str) -> AsyncIterator[BotP
             LOG_LEVEL="DEBUG",  # the most talkative setting is the one most likely to leak
         )
     )
-    await bot.start()
-    try:
-        await bot.wait_until_healthy()
+    async with bot.running():
         yield bot
-    finally:
-        await bot.ensure_stopped()
 
 
 async def test_healthz_answers_200_when_the_database_does(running_bot: BotProcess) -> None:

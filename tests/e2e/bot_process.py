@@ -11,7 +11,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +116,16 @@ class BotProcess:
                 if time.monotonic() > deadline:
                     raise AssertionError(f"the bot was not healthy within {timeout}s:\n{self.output()}")
                 await asyncio.sleep(0.05)
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[BotProcess]:
+        """Started and healthy for the block; killed after it unless the test stopped it."""
+        try:
+            await self.start()
+            await self.wait_until_healthy()
+            yield self
+        finally:
+            await self.ensure_stopped()
 
     async def get(self, path: str) -> tuple[int, str]:
         async with aiohttp.ClientSession() as session, session.get(f"{self.url}{path}") as response:

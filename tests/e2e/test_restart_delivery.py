@@ -22,6 +22,7 @@ from tests.e2e.bot_process import BotProcess, bot_environment
 from tests.e2e.harness import ALICE, CHANNEL
 from tests.e2e.payloads import mention
 from tests.fake_slack import FakeSlack
+from tests.waiting import poll
 
 
 @pytest.fixture
@@ -50,17 +51,6 @@ async def spawn(slack: FakeSlack, database_url: str) -> AsyncIterator[Callable[[
 def mention_envelope(slack: FakeSlack, text: str) -> str:
     envelope, _ = mention(slack.state, team_id=slack.state.team_id, user=ALICE, channel=CHANNEL, text=text)
     return json.dumps(envelope)
-
-
-async def poll(check: Callable[[], Any], timeout: float, what: str) -> Any:  # noqa: ASYNC109
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 async def card_row(engine: AsyncEngine) -> Any:

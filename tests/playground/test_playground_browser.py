@@ -28,12 +28,8 @@ async def playground() -> AsyncIterator[BotProcess]:
     with tempfile.TemporaryDirectory(prefix="firebreak-playground-") as directory:
         database = Path(directory) / "playground.db"
         bot = BotProcess(clean_environment(PORT=str(free_port()), DATABASE_URL=f"sqlite+aiosqlite:///{database}"))
-        await bot.start()
-        try:
-            await bot.wait_until_healthy()
+        async with bot.running():
             yield bot
-        finally:
-            await bot.ensure_stopped()
 
 
 @pytest.fixture(scope="module")

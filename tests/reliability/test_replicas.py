@@ -27,6 +27,7 @@ from tests.e2e.harness import ALICE, CHANNEL
 from tests.e2e.payloads import mention
 from tests.fake_slack import Call, FakeSlack
 from tests.reliability.support import figures
+from tests.waiting import poll
 
 pytestmark = pytest.mark.slow
 
@@ -76,17 +77,6 @@ def pending(rows: list[Any]) -> list[Any]:
 
 def seconds_until(row: Any) -> float:
     return float((row["next_attempt_at"] - datetime.now(UTC)).total_seconds())
-
-
-async def poll(check: Callable[[], Awaitable[Any]], timeout: float, what: str) -> Any:  # noqa: ASYNC109
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 def posted(slack: FakeSlack) -> list[Call]:

@@ -110,9 +110,7 @@ async def test_python_m_bot_at_debug_logs_no_secret(token_slack: FakeSlack, data
         LOG_LEVEL="DEBUG",
     )
     process = BotProcess(env)
-    try:
-        await process.start()
-        await process.wait_until_healthy()
+    async with process.running():
         client = Client(process.url)
         await exercise(client, token_slack, token_slack.state.team_id)
         await token_slack.wait_for(
@@ -121,8 +119,6 @@ async def test_python_m_bot_at_debug_logs_no_secret(token_slack: FakeSlack, data
             what="the drafted update",
         )
         assert await process.signal(signal.SIGTERM) == 0, process.output()
-    finally:
-        await process.ensure_stopped()
 
     output = "\n".join(process.stdout + process.stderr)
     leaked = [name for name, secret in secrets(client).items() if secret in output]
