@@ -23,6 +23,7 @@ from domain.events import Event
 from domain.evolve import replay
 from domain.incident import Incident, IncidentRef, IncidentState, Undeclared
 from domain.sla import DEFAULT_POLICY, SlaPolicy
+from storage.batch_writes import BatchWrites
 from storage.event_store import RecordedEvent, numbered
 from storage.group_commit import DEFERRED, Deferred, GroupCommit
 from storage.incident_lookup import Candidates, Finder, Lookup
@@ -162,11 +163,17 @@ class CommandRunner:
                 for job, stored in zip(jobs, located, strict=True)
             ]
             if accepted:
-                now = max(job.now for _, _, job in accepted)
-                claims = [(job.idempotency_key, job.now, change.incident_id) for change, _, job in accepted]
-                await uow.requests.record_many([(key, at, incident) for key, at, incident in claims if key])
-                await uow.incidents.save_many(_projections([change for change, _, _ in accepted]), now)
-                await self._persist(uow, [(change, messages) for change, messages, _ in accepted], now)
+                writes = BatchWrites(
+                    claims=[
+                        (job.idempotency_key, job.now, change.incident_id)
+                        for change, _, job in accepted
+                        if job.idempotency_key
+                    ],
+                    projections=_projections([change for change, _, _ in accepted]),
+                    timelines=[(change.incident_id, change.events) for change, _, _ in accepted],
+                    messages=[(messages, change.incident_id) for change, messages, _ in accepted],
+                )
+                await uow.write(writes, max(job.now for _, _, job in accepted))
         return outcomes
 
     def _decide_one(
@@ -230,9 +237,12 @@ class CommandRunner:
                     change = Change(stored.id, stored.incident, state, (), stored.card_ts, stored.home_ts)
                     decided_all.append((change, events))
                     saves.append((stored.id, stored.incident, state))
-            # Recorded in bulk: a few statements for the whole tick, not a few per incident.
-            await uow.incidents.save_many(saves, now)
-            return await self._record_all(uow, decided_all, now, effects=effects)
+            # Recorded in bulk: one write for the whole tick, not a few statements per incident.
+            changes = [_numbered(change, events) for change, events in decided_all]
+            timelines = [(change.incident_id, change.events) for change in changes]
+            messages = [(effects(change), change.incident_id) for change in changes]
+            await uow.write(BatchWrites(projections=saves, timelines=timelines, messages=messages), now)
+            return changes
 
     async def record(
         self,
@@ -267,26 +277,18 @@ class CommandRunner:
         idempotency_key: str | None,
         effects: Effects,
     ) -> Change:
-        [recorded] = await CommandRunner._record_all(uow, [(change, events)], now, effects=effects)
+        """Append a declaration's events and queue what it sends; its row is already inserted."""
+        recorded = _numbered(change, events)
+        await uow.write(
+            BatchWrites(
+                timelines=[(recorded.incident_id, recorded.events)],
+                messages=[(effects(recorded), recorded.incident_id)],
+            ),
+            now,
+        )
         if idempotency_key:
-            await uow.requests.attach(idempotency_key, change.incident_id)
+            await uow.requests.attach(idempotency_key, recorded.incident_id)
         return recorded
-
-    @staticmethod
-    async def _record_all(
-        uow: UnitOfWork, decided: Sequence[tuple[Change, Sequence[Event]]], now: datetime, *, effects: Effects
-    ) -> list[Change]:
-        """Append each change's events and queue what it sends; the projection is already saved."""
-        changes = [_numbered(change, events) for change, events in decided]
-        await CommandRunner._persist(uow, [(change, effects(change)) for change in changes], now)
-        return changes
-
-    @staticmethod
-    async def _persist(
-        uow: UnitOfWork, changes: Sequence[tuple[Change, Sequence[OutboxMessage]]], now: datetime
-    ) -> None:
-        await uow.events.insert([(change.incident_id, change.events) for change, _ in changes])
-        await uow.outbox.add_many([(messages, change.incident_id) for change, messages in changes], now)
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ class EventStore:
 
     async def insert(self, timelines: Sequence[tuple[int, Sequence[RecordedEvent]]]) -> None:
         """Events already given their places (see :func:`numbered`), in one statement."""
-        rows = [_row(incident_id, item) for incident_id, items in timelines for item in items]
+        rows = [event_row(incident_id, item) for incident_id, items in timelines for item in items]
         if rows:
             await self._connection.execute(incident_events.insert(), rows)
 
@@ -68,7 +68,7 @@ def numbered(after_seq: int, events: Sequence[Event]) -> list[RecordedEvent]:
     return [RecordedEvent(after_seq + offset, event) for offset, event in enumerate(events, start=1)]
 
 
-def _row(incident_id: int, item: RecordedEvent) -> dict[str, Any]:
+def event_row(incident_id: int, item: RecordedEvent) -> dict[str, Any]:
     source = item.event.source
     return {
         "incident_id": incident_id,

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.dialect import upsert
 from storage.schema import processed_requests
+
+_TAKEN = select(processed_requests.c.key).where(processed_requests.c.key.in_(bindparam("keys", expanding=True)))
+_POSTGRES_TAKEN = "SELECT key FROM processed_requests WHERE key = ANY($1::text[])"
 
 
 class ProcessedRequests:
@@ -39,8 +42,12 @@ class ProcessedRequests:
         """
         if not keys:
             return set()
-        query = select(processed_requests.c.key).where(processed_requests.c.key.in_(keys))
-        return set((await self._connection.execute(query)).scalars())
+        if self._connection.dialect.name == "postgresql":
+            # One text and one plan for any number of keys (an IN list is spelled per count).
+            found = await self._connection.exec_driver_sql(_POSTGRES_TAKEN, (list(keys),))
+        else:
+            found = await self._connection.execute(_TAKEN, {"keys": list(keys)})
+        return {key for (key,) in found}
 
     async def record_many(self, claims: Sequence[tuple[str, datetime, int]]) -> None:
         """Record keys known to be free (see :meth:`taken`), each with its incident. A key claimed

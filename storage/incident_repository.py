@@ -87,6 +87,36 @@ def _candidates_query(kinds: frozenset[str], lock: bool) -> Select[tuple[object,
     return query.with_for_update() if lock else query
 
 
+def _postgres_candidates(lock: bool) -> str:
+    """The same read on Postgres, with one array parameter per column looked up: one text for
+    every batch (the statement above has a spelling, and so a parse and a plan, per batch shape),
+    and each kind of lookup an index join whatever it holds, empty arrays included.
+
+    With ``lock``, a row another transaction changes while this waits for its lock is returned as
+    that transaction left it, even if it no longer matches (it became resolved, say): each
+    command chooses among the candidates by their current state (see Candidates).
+    """
+    columns = ", ".join(column.name for column in incidents.c)
+    return f"""SELECT {columns} FROM incidents WHERE id IN (
+    SELECT i.id FROM unnest($1::text[], $2::integer[]) AS n(workspace_id, number)
+    JOIN incidents AS i ON i.workspace_id = n.workspace_id AND i.number = n.number
+    UNION ALL
+    SELECT i.id FROM unnest($3::text[], $4::text[], $5::text[]) AS t(workspace_id, channel_id, home_ts)
+    JOIN incidents AS i
+        ON i.workspace_id = t.workspace_id AND i.channel_id = t.channel_id AND i.home_ts = t.home_ts
+    UNION ALL
+    SELECT i.id FROM unnest($6::text[], $7::text[]) AS o(workspace_id, channel_id)
+    JOIN incidents AS i ON i.workspace_id = o.workspace_id AND i.channel_id = o.channel_id AND i.{OPEN_STATUS_SQL}
+    UNION ALL
+    SELECT i.id FROM unnest($8::text[], $9::text[]) AS r(workspace_id, channel_id)
+    JOIN incidents AS i ON i.workspace_id = r.workspace_id AND i.channel_id = r.channel_id AND i.{RESOLVED_STATUS_SQL}
+) ORDER BY id{" FOR UPDATE" if lock else ""}"""  # noqa: S608 - the schema's column names; every value is a parameter
+
+
+_POSTGRES_CANDIDATES = {lock: _postgres_candidates(lock) for lock in (False, True)}
+# The kinds of lookup in the order of the statement's parameters, with how many columns each has.
+_POSTGRES_ARMS = (("named", 2), ("threads", 3), ("open_in", 2), ("resolved_in", 2))
+
 # The columns it sets are those of the rows it is given.
 _SAVE = update(incidents).where(
     incidents.c.id == bindparam("row_id"), incidents.c.version == bindparam("expected_version")
@@ -116,8 +146,16 @@ class IncidentRepository:
                 values["resolved_in" if lookup.resolved else "open_in"].append((lookup.workspace_id, lookup.channel_id))
         if not values:
             return Candidates(())
-        query = _candidates_query(frozenset(values), lock)
-        return Candidates(map(_stored, await self._connection.execute(query, dict(values))))
+        if self._connection.dialect.name == "postgresql":
+            parameters = [
+                [row[column] for row in values.get(kind, ())]
+                for kind, width in _POSTGRES_ARMS
+                for column in range(width)
+            ]
+            rows = await self._connection.exec_driver_sql(_POSTGRES_CANDIDATES[lock], tuple(parameters))
+        else:
+            rows = await self._connection.execute(_candidates_query(frozenset(values), lock), dict(values))
+        return Candidates(map(_stored, rows))
 
     async def get_by_id(self, incident_id: int) -> StoredIncident | None:
         return await self._one(_BY_ID, {"incident_id": incident_id})

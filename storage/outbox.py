@@ -62,18 +62,7 @@ class Outbox:
 
     async def add_many(self, batches: Sequence[tuple[Sequence[OutboxMessage], int | None]], now: datetime) -> list[int]:
         """Insert in one statement; ids follow the order given, which the dispatcher relies on."""
-        rows = [
-            {
-                "incident_id": None if message.detached else incident_id,
-                "kind": message.kind,
-                "payload": dict(message.payload),
-                "coalesce_key": message.coalesce_key,
-                "created_at": now,
-                "next_attempt_at": now,
-            }
-            for messages, incident_id in batches
-            for message in messages
-        ]
+        rows = [outbox_row(message, incident_id, now) for messages, incident_id in batches for message in messages]
         if not rows:
             return []
         statement = outbox.insert().returning(outbox.c.id, sort_by_parameter_order=True)
@@ -224,6 +213,18 @@ class Outbox:
     async def newest_pending(self, coalesce_key: str) -> int | None:
         query = select(outbox.c.id).where(_PENDING, outbox.c.coalesce_key == coalesce_key).order_by(outbox.c.id.desc())
         return (await self._connection.execute(query.limit(1))).scalar_one_or_none()
+
+
+def outbox_row(message: OutboxMessage, incident_id: int | None, now: datetime) -> dict[str, Any]:
+    """The row that queues ``message``, due at once."""
+    return {
+        "incident_id": None if message.detached else incident_id,
+        "kind": message.kind,
+        "payload": dict(message.payload),
+        "coalesce_key": message.coalesce_key,
+        "created_at": now,
+        "next_attempt_at": now,
+    }
 
 
 _PENDING: ColumnElement[bool] = outbox.c.delivered_at.is_(None) & outbox.c.failed_at.is_(None)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from storage.batch_writes import BatchWrites, write
 from storage.counters import IncidentCounters
 from storage.event_store import EventStore
 from storage.idempotency import ProcessedRequests
@@ -41,6 +43,11 @@ class UnitOfWork:
         self.requests = ProcessedRequests(connection)
         self.counters = IncidentCounters(connection)
         return self
+
+    async def write(self, writes: BatchWrites, now: datetime) -> None:
+        """A batch's keys, projections, events and outbox rows, together (see storage.batch_writes)."""
+        assert self._connection is not None
+        await write(self._connection, writes, now)
 
     async def __aexit__(
         self,

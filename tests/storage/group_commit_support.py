@@ -10,6 +10,7 @@ counted BEGINs prove whether a failed batch was re-run command by command.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -95,11 +96,12 @@ def counting_statements(engine: AsyncEngine) -> Iterator[Fired]:
         yield statements
 
 
+_READS_INCIDENTS = re.compile(r"\s*SELECT\b.*?\bFROM incidents\b", re.DOTALL)
+
+
 def incident_reads(statements: Fired) -> int:
     """How many of the statements read the incidents table."""
-    return sum(
-        1 for call in statements.calls if call[2].lstrip().startswith("SELECT") and "\nFROM incidents" in call[2]
-    )
+    return sum(1 for call in statements.calls if _READS_INCIDENTS.match(call[2]))
 
 
 async def together(*pending: Awaitable[Change | Duplicate]) -> list[Outcome]:

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import asyncpg
+import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.commands import Close, Resolve
 from storage.command_runner import Change, CommandRunner
+from storage.database import create_engine, database_config
 from storage.incident_lookup import Lookup
+from storage.incident_repository import _POSTGRES_CANDIDATES
+from storage.migrate import upgrade
 from storage.unit_of_work import UnitOfWork
+from tests.databases import fresh_postgres_database
 from tests.storage.helpers import T0, applied, at, declare_command
 
 
@@ -95,3 +101,32 @@ async def test_no_lookups_read_nothing(engine: AsyncEngine, workspace: str) -> N
     async with UnitOfWork(engine) as uow:
         found = await uow.incidents.candidates([])
     assert found.in_channel(workspace, "CA", resolved=False) == []
+
+
+@pytest.mark.parametrize("plan_cache_mode", ["force_custom_plan", "force_generic_plan"])
+async def test_postgres_reads_every_kind_of_lookup_by_index_among_many_incidents(plan_cache_mode: str) -> None:
+    """The statement is the same for every batch, so Postgres may plan it once for all (a generic
+    plan); either way no part of it scans the incidents, however many closed ones there are."""
+    async with fresh_postgres_database("firebreak_lookup_plan") as url:
+        engine = create_engine(database_config(url))
+        await upgrade(engine)
+        await engine.dispose()
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute(
+                """INSERT INTO incidents (workspace_id, number, title, description, severity, status, reporter,
+                       channel_id, home_ts, declared_at, version, updated_at)
+                   SELECT 'TPLAN', n, 'old outage', '', 3, CASE WHEN n % 10 = 0 THEN 'resolved' ELSE 'closed' END,
+                       'U1', 'C' || (n % 500), n || '.000100', now(), 3, now()
+                   FROM generate_series(1, 20000) AS n"""
+            )
+            await connection.execute("ANALYZE incidents")
+            await connection.execute(f"SET plan_cache_mode = {plan_cache_mode}")
+            # INC-42 by name, INC-7 by its thread, C8's open ones (none) and C10's resolved ones.
+            arrays = (["TPLAN"], [42], ["TPLAN"], ["C7"], ["7.000100"], ["TPLAN"], ["C8"], ["TPLAN"], ["C10"])
+            plan = "\n".join(row[0] for row in await connection.fetch("EXPLAIN " + _POSTGRES_CANDIDATES[True], *arrays))
+            found = await connection.fetch(_POSTGRES_CANDIDATES[False], *arrays)
+        finally:
+            await connection.close()
+    assert "Seq Scan on incidents" not in plan, plan
+    assert [row["number"] for row in found] == sorted([7, 42, *range(10, 20001, 500)])

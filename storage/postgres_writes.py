@@ -1,0 +1,121 @@
+"""A batch's writes on Postgres as one statement of four data-modifying parts.
+
+Each column travels as one array parameter and ``unnest`` turns the arrays back into rows, so the
+statement's text is the same for a batch of one and a batch of sixty-four: Postgres parses and
+plans it once per connection, asyncpg encodes the arrays in C, and SQLAlchemy processes no
+parameter row by row (it is sent with ``exec_driver_sql``, which still begins the transaction if
+need be, and translates errors and invalidates dead connections as for any statement).
+
+The parts of one statement see the same snapshot and cannot see each other's rows; none needs
+to: keys, events and outbox rows are new, and each incident's projection is written once (the
+caller folds a batch's changes of one incident into one write). Foreign keys are checked at the
+end of the statement, as they would be after four. Arrays are cast to the columns' types without
+their lengths: casting to ``varchar(32)`` would cut a longer value silently, where storing it in
+the column refuses it, as a row-by-row INSERT does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Table
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.batch_writes import BatchWrites
+from storage.event_store import event_row
+from storage.incident_repository import ConcurrentModification
+from storage.incident_rows import incident_values
+from storage.outbox import outbox_row
+from storage.schema import incident_events, incidents, outbox, processed_requests
+
+_DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
+_KEY_COLUMNS = ("key", "processed_at", "incident_id")
+# A projection write sets every column of the domain state (see incident_values) but the
+# incident's identity; the id and where its card lives in Slack are not state.
+PROJECTED = tuple(c.name for c in incidents.c if c.name not in {"id", "workspace_id", "number", "card_ts", "home_ts"})
+_EVENT_COLUMNS = ("incident_id", "seq", "type", "payload", "actor", "occurred_at", "source_channel", "source_ts")
+_OUTBOX_COLUMNS = ("incident_id", "kind", "payload", "coalesce_key", "created_at", "next_attempt_at")
+_JSON_COLUMNS = frozenset({"payload"})
+
+
+def _array_type(column: Column[Any]) -> str:
+    name = column.type.compile(dialect=_DIALECT).split("(")[0]
+    return {"VARCHAR": "text", "TIMESTAMP WITH TIME ZONE": "timestamptz"}.get(name, name.lower()) + "[]"
+
+
+class _Parameters:
+    """Numbers the statement's array parameters as its text is written."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def arrays(self, table: Table, names: Sequence[str]) -> str:
+        casts = []
+        for name in names:
+            self.count += 1
+            casts.append(f"${self.count}::{_array_type(table.c[name])}")
+        return ", ".join(casts)
+
+
+def _statement(projected: Sequence[str]) -> str:
+    parameters = _Parameters()
+    keys = parameters.arrays(processed_requests, _KEY_COLUMNS)
+    row_ids = parameters.arrays(incidents, ("id", "version"))
+    states = parameters.arrays(incidents, projected)
+    events = parameters.arrays(incident_events, _EVENT_COLUMNS)
+    messages = parameters.arrays(outbox, _OUTBOX_COLUMNS)
+    assignments = ", ".join(f"{name} = u.{name}" for name in projected)
+    # Built once, from the schema's column names; every value is a parameter.
+    return f"""
+WITH claimed AS (
+    INSERT INTO processed_requests ({", ".join(_KEY_COLUMNS)})
+    SELECT * FROM unnest({keys})
+), projected AS (
+    UPDATE incidents AS i SET {assignments}
+    FROM unnest({row_ids}, {states}) AS u(row_id, expected_version, {", ".join(projected)})
+    WHERE i.id = u.row_id AND i.version = u.expected_version
+    RETURNING i.id
+), recorded AS (
+    INSERT INTO incident_events ({", ".join(_EVENT_COLUMNS)})
+    SELECT * FROM unnest({events})
+), queued AS (
+    INSERT INTO outbox ({", ".join(_OUTBOX_COLUMNS)})
+    SELECT {", ".join(_OUTBOX_COLUMNS)}
+    FROM unnest({messages}) WITH ORDINALITY AS m({", ".join(_OUTBOX_COLUMNS)}, place)
+    ORDER BY place
+)
+SELECT count(*) FROM projected"""  # noqa: S608
+
+
+_STATEMENT = _statement(PROJECTED)
+
+
+async def write_in_one_statement(connection: AsyncConnection, writes: BatchWrites, now: datetime) -> None:
+    states = [
+        (incident_id, before.version, incident_values(after, now)) for incident_id, before, after in writes.projections
+    ]
+    events = [event_row(incident_id, item) for incident_id, items in writes.timelines for item in items]
+    messages = [outbox_row(message, incident_id, now) for batch, incident_id in writes.messages for message in batch]
+    parameters = (
+        *_columns([dict(zip(_KEY_COLUMNS, claim, strict=True)) for claim in writes.claims], _KEY_COLUMNS),
+        [incident_id for incident_id, _, _ in states],
+        [version for _, version, _ in states],
+        *_columns([values for _, _, values in states], PROJECTED),
+        *_columns(events, _EVENT_COLUMNS),
+        *_columns(messages, _OUTBOX_COLUMNS),
+    )
+    result = await connection.exec_driver_sql(_STATEMENT, parameters)
+    if result.scalar_one() != len(states):
+        ids = ", ".join(str(incident_id) for incident_id, _, _ in states)
+        raise ConcurrentModification(f"incidents {ids} changed under a held lock")
+
+
+def _columns(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> list[list[Any]]:
+    return [
+        [json.dumps(row[name]) for row in rows] if name in _JSON_COLUMNS else [row[name] for row in rows]
+        for name in names
+    ]
