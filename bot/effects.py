@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields
 
 from bot.ai.drafting import draft_job
 from bot.delivery import messages as out
@@ -90,11 +90,11 @@ def _reminded_update(change: Change) -> int | None:
     return None
 
 
+# What the card shows: the whole incident but its version, which every change moves.
+_SHOWN = tuple(field.name for field in fields(Incident) if field.name != "version")
+
+
 def _card_changed(change: Change) -> bool:
     """Notes and drafts leave the card as it was; sparing the edit spares Slack's rate limit."""
-    before = change.before
-    return not isinstance(before, Incident) or _visible(before) != _visible(change.after)
-
-
-def _visible(incident: Incident) -> Incident:
-    return replace(incident, version=0)
+    before, after = change.before, change.after
+    return not isinstance(before, Incident) or any(getattr(before, name) != getattr(after, name) for name in _SHOWN)

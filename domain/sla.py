@@ -80,8 +80,8 @@ class SlaClocks:
 
     @property
     def next_due_at(self) -> datetime | None:
-        running = self.running()
-        return running[0][1] if running else None
+        due = (self.ack_due_at, self.update_due_at, self.resolve_due_at)
+        return min((when for when in due if when is not None), default=None)
 
 
 STOPPED = SlaClocks()

@@ -26,8 +26,15 @@ _LINE_BREAKS = "\n\x85\u2028\u2029"
 _SPACES = "\t\r\x0b\x0c"
 
 
+# Text with none of what _drop_controls changes (controls, surrogates, Unicode line breaks), which
+# is nearly all text people type: it is returned as it is, without a look at each character.
+_UNTOUCHED = re.compile("[^\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]*")
+
+
 def _drop_controls(value: str, keep_newlines: bool) -> str:
     """Line breaks of any kind become newlines (or spaces on one line); other controls go."""
+    if _UNTOUCHED.fullmatch(value):
+        return value
     kept = []
     for char in value:
         if char in _LINE_BREAKS:

@@ -27,6 +27,8 @@ _KEY_PART = re.compile(r"[A-Za-z0-9._-]{0,100}", re.ASCII)
 # The stored key is at most 200 characters; replies add a suffix (``:reply``) to a request's key.
 KEY_MAX = 180
 _KEEP = "\t\n"
+# Text with no control character (Cc) but a tab or line feed, and no lone surrogate (Cs).
+_STORABLE = re.compile("[^\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]*")
 
 
 def mapping(value: object) -> Mapping[str, Any]:
@@ -66,4 +68,6 @@ def user_text(value: object) -> str:
     tabs and line breaks (NUL above all), and lone surrogates. Anything not text is no text."""
     if not isinstance(value, str):
         return ""
+    if _STORABLE.fullmatch(value):
+        return value
     return "".join(char for char in value if char in _KEEP or unicodedata.category(char) not in ("Cc", "Cs"))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
+
 import pytest
 
 from domain import events as ev
 from domain.commands import AddNote, PostStakeholderUpdate, RecordAiDraft
 from domain.errors import InvalidValue
 from domain.incident import Undeclared
-from domain.text import DESCRIPTION_MAX, NOTE_MAX, SERVICE_MAX, TITLE_MAX, UPDATE_MAX
+from domain.text import DESCRIPTION_MAX, NOTE_MAX, SERVICE_MAX, TITLE_MAX, UPDATE_MAX, _drop_controls
 from tests.domain.builders import ALICE, REF, Run, at, declare_command, declared
 
 
@@ -85,3 +88,26 @@ def test_stakeholder_update_and_draft_limits() -> None:
     draft = RecordAiDraft(actor=ALICE, text="u" * (UPDATE_MAX + 1), model="m", based_on=(1,), ai_written=True)
     error = run.refuse(draft, at(minutes=1), InvalidValue)
     assert error.message == "The draft is 2801 characters long; the limit is 2800."
+
+
+def _character_by_character(value: str, keep_newlines: bool) -> str:
+    """What clean-up does to each character, spelled out: the fast path must agree with it."""
+    kept = []
+    for char in value:
+        if char in "\n\x85\u2028\u2029":
+            kept.append("\n" if keep_newlines else " ")
+        elif char in "\t\r\x0b\x0c":
+            kept.append(" ")
+        elif unicodedata.category(char) not in ("Cc", "Cs"):
+            kept.append(char)
+    return "".join(kept)
+
+
+@pytest.mark.parametrize("keep_newlines", [True, False])
+def test_every_character_is_cleaned_as_its_category_says(keep_newlines: bool) -> None:
+    """Text without controls skips the look at each character; every code point, alone and in
+    ordinary text, is treated as the character-by-character rule treats it."""
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        for value in (char, f"db {char} failover"):
+            assert _drop_controls(value, keep_newlines) == _character_by_character(value, keep_newlines), hex(code)

@@ -3,6 +3,9 @@ down" (ask to try again, no traceback), and which payload fields may be stored a
 
 from __future__ import annotations
 
+import sys
+import unicodedata
+
 import asyncpg
 import pytest
 from sqlalchemy import exc as sa
@@ -77,3 +80,13 @@ def test_user_text_keeps_what_people_type_and_drops_what_cannot_be_stored() -> N
     assert user_text("note db\tfailover\ndone 🔥 <!here>") == "note db\tfailover\ndone 🔥 <!here>"
     assert user_text("a\x00b\x07c\r\nd\ud800e") == "abc\nde"
     assert [user_text(v) for v in (None, 42, {"text": "x"})] == ["", "", ""]
+
+
+def test_user_text_treats_every_code_point_as_its_category_says() -> None:
+    """Text with nothing to drop is returned without a look at each character; every code point,
+    alone and in ordinary text, is kept or dropped exactly as its Unicode category says."""
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        dropped = char not in "\t\n" and unicodedata.category(char) in ("Cc", "Cs")
+        assert user_text(char) == ("" if dropped else char), hex(code)
+        assert user_text(f"db {char} failover") == ("db  failover" if dropped else f"db {char} failover"), hex(code)
