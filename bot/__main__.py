@@ -3,6 +3,7 @@ playground (a local Slack and its page) on $PORT, on this machine only."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -17,6 +18,12 @@ from bot.settings import ConfigError, Settings
 
 # SIGTERM stops taking requests and finishes the ones in flight; past this, they are cut off.
 SHUTDOWN_TIMEOUT_SECONDS = 8.0
+
+
+async def _freeze_what_startup_built(_app: web.Application) -> None:
+    """What startup built (modules, the Bolt app, compiled statements) lives as long as the process:
+    out of the collector's sight, it is not traversed again by each full collection under load."""
+    gc.freeze()
 
 
 def main() -> int:
@@ -34,9 +41,11 @@ def main() -> int:
     if settings.playground:
         # A person reads this, not a log collector: plain words on stderr, beside the JSON log.
         print(playground_banner(settings.port), file=sys.stderr)
+    app = web_application(settings, config=config)
+    app.on_startup.append(_freeze_what_startup_built)
     try:
         web.run_app(
-            web_application(settings, config=config),
+            app,
             # The playground acts as anyone in its workspace for whoever loads the page: local only.
             host="127.0.0.1" if settings.playground else None,
             port=settings.port,
