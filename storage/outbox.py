@@ -6,6 +6,7 @@ understands. Delivery state (attempts, errors, the result Slack returned) lives 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -126,34 +127,29 @@ class Outbox:
 
     async def settle_delivered(self, settlements: Sequence[Settlement], now: datetime) -> None:
         """Settle many delivered rows at once: one statement per kind of update, each executed for
-        all of them (several deliveries share one transaction instead of one each)."""
-        pending = outbox.c.delivered_at.is_(None) & outbox.c.failed_at.is_(None)
-        delivered = [
-            {"row_id": s.delivery_id, "result": dict(s.result) if s.result is not None else None} for s in settlements
-        ]
-        if delivered:
-            statement = (
-                update(outbox)
-                .where(outbox.c.id == bindparam("row_id"), pending)
-                .values(delivered_at=now, result=bindparam("result", type_=outbox.c.result.type), last_error=None)
-            )
-            await self._connection.execute(statement, delivered)
-        absorbed = [{"row_id": row_id, "into": s.delivery_id} for s in settlements for row_id in s.absorbed]
-        if absorbed:
-            statement = (
-                update(outbox)
-                .where(outbox.c.id == bindparam("row_id"), pending)
-                .values(delivered_at=now, superseded_by=bindparam("into"))
-            )
-            await self._connection.execute(statement, absorbed)
-        superseding = [{"key": s.supersedes, "newest": s.delivery_id} for s in settlements if s.supersedes]
+        all of them (several deliveries share one transaction instead of one each). On Postgres
+        each column is an array, so a statement is executed once, not once per row."""
+        if not settlements:
+            return
+        delivered = [(s.delivery_id, None if s.result is None else dict(s.result)) for s in settlements]
+        absorbed = [(row_id, s.delivery_id) for s in settlements for row_id in s.absorbed]
+        if self._connection.dialect.name == "postgresql":
+            ids, results = [row_id for row_id, _ in delivered], [_json(result) for _, result in delivered]
+            await self._connection.exec_driver_sql(_POSTGRES_DELIVERED, (now, ids, results))
+            if absorbed:
+                merged, into = [row_id for row_id, _ in absorbed], [into for _, into in absorbed]
+                await self._connection.exec_driver_sql(_POSTGRES_ABSORBED, (now, merged, into))
+        else:
+            rows = [{"now": now, "row_id": row_id, "result": result} for row_id, result in delivered]
+            await self._connection.execute(_DELIVERED, rows)
+            if absorbed:
+                rows = [{"now": now, "row_id": row_id, "into": into} for row_id, into in absorbed]
+                await self._connection.execute(_ABSORBED, rows)
+        # Two refreshes of one card settled together may both supersede the same older row, which
+        # one joined statement would settle twice: these are few, and run one by one.
+        superseding = [{"now": now, "key": s.supersedes, "newest": s.delivery_id} for s in settlements if s.supersedes]
         if superseding:
-            statement = (
-                update(outbox)
-                .where(pending, outbox.c.coalesce_key == bindparam("key"), outbox.c.id < bindparam("newest"))
-                .values(delivered_at=now, superseded_by=bindparam("newest"))
-            )
-            await self._connection.execute(statement, superseding)
+            await self._connection.execute(_SUPERSEDED, superseding)
 
     async def mark_retry(self, delivery_id: int, retry_at: datetime, error: str) -> None:
         statement = (
@@ -228,6 +224,31 @@ def outbox_row(message: OutboxMessage, incident_id: int | None, now: datetime) -
 
 
 _PENDING: ColumnElement[bool] = outbox.c.delivered_at.is_(None) & outbox.c.failed_at.is_(None)
+_PENDING_SQL = "outbox.delivered_at IS NULL AND outbox.failed_at IS NULL"
+
+_DELIVERED = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("row_id"), _PENDING)
+    .values(delivered_at=bindparam("now"), result=bindparam("result", type_=outbox.c.result.type), last_error=None)
+)
+_ABSORBED = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("row_id"), _PENDING)
+    .values(delivered_at=bindparam("now"), superseded_by=bindparam("into"))
+)
+_SUPERSEDED = (
+    update(outbox)
+    .where(_PENDING, outbox.c.coalesce_key == bindparam("key"), outbox.c.id < bindparam("newest"))
+    .values(delivered_at=bindparam("now"), superseded_by=bindparam("newest"))
+)
+_POSTGRES_DELIVERED = f"""UPDATE outbox SET delivered_at = $1, result = s.result, last_error = NULL
+FROM unnest($2::bigint[], $3::jsonb[]) AS s(id, result) WHERE outbox.id = s.id AND {_PENDING_SQL}"""  # noqa: S608
+_POSTGRES_ABSORBED = f"""UPDATE outbox SET delivered_at = $1, superseded_by = s.into_id
+FROM unnest($2::bigint[], $3::bigint[]) AS s(id, into_id) WHERE outbox.id = s.id AND {_PENDING_SQL}"""  # noqa: S608
+
+
+def _json(value: Mapping[str, Any] | None) -> str | None:
+    return None if value is None else json.dumps(value)
 
 
 def _pending(row: RowMapping) -> PendingDelivery:
