@@ -1,9 +1,9 @@
 """Everything a batch of accepted commands writes, handed over at once: the idempotency keys it
 claims, the projections it moves, the events it appends and the outbox rows it queues.
 
-On Postgres the lot is one statement (see :mod:`storage.postgres_writes`): one round trip and one
-plan for the whole batch, whatever its size, where a statement per table cost four of each. Other
-databases take the repositories' statements one table at a time. Either way the rows are the same.
+On Postgres the lot is one statement (see :mod:`storage.postgres_writes`): one round trip for the
+whole batch, whatever its size, where a statement per table cost four. Other databases take the
+repositories' statements one table at a time. Either way the rows are the same.
 """
 
 from __future__ import annotations

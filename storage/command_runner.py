@@ -277,15 +277,14 @@ class CommandRunner:
         idempotency_key: str | None,
         effects: Effects,
     ) -> Change:
-        """Append a declaration's events and queue what it sends; its row is already inserted."""
+        """Append a declaration's events and queue what it sends; its row is already inserted.
+
+        A statement per table: Postgres plans a batch's one statement (see storage.batch_writes)
+        each time it runs, which a lone declaration would pay alone (declarations at concurrency
+        32 fell from 215–230/s to 177–199/s with it)."""
         recorded = _numbered(change, events)
-        await uow.write(
-            BatchWrites(
-                timelines=[(recorded.incident_id, recorded.events)],
-                messages=[(effects(recorded), recorded.incident_id)],
-            ),
-            now,
-        )
+        await uow.events.insert([(recorded.incident_id, recorded.events)])
+        await uow.outbox.add(effects(recorded), recorded.incident_id, now)
         if idempotency_key:
             await uow.requests.attach(idempotency_key, recorded.incident_id)
         return recorded

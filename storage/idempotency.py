@@ -43,7 +43,7 @@ class ProcessedRequests:
         if not keys:
             return set()
         if self._connection.dialect.name == "postgresql":
-            # One text and one plan for any number of keys (an IN list is spelled per count).
+            # One text, so one prepared statement, for any number of keys (an IN list is spelled per count).
             found = await self._connection.exec_driver_sql(_POSTGRES_TAKEN, (list(keys),))
         else:
             found = await self._connection.execute(_TAKEN, {"keys": list(keys)})

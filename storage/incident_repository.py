@@ -88,9 +88,10 @@ def _candidates_query(kinds: frozenset[str], lock: bool) -> Select[tuple[object,
 
 
 def _postgres_candidates(lock: bool) -> str:
-    """The same read on Postgres, with one array parameter per column looked up: one text for
-    every batch (the statement above has a spelling, and so a parse and a plan, per batch shape),
-    and each kind of lookup an index join whatever it holds, empty arrays included.
+    """The same read on Postgres, with one array parameter per column looked up: one text, and so
+    one prepared statement, for every batch (the statement above has a spelling per batch shape,
+    each rendered by SQLAlchemy and parsed by Postgres anew), and each kind of lookup an index
+    join whatever it holds, empty arrays included.
 
     With ``lock``, a row another transaction changes while this waits for its lock is returned as
     that transaction left it, even if it no longer matches (it became resolved, say): each
