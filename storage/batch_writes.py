@@ -34,6 +34,8 @@ class BatchWrites:
 
 async def write(connection: AsyncConnection, writes: BatchWrites, now: datetime) -> None:
     """Write ``writes`` inside the connection's transaction (which a statement has already begun)."""
+    if not (writes.claims or writes.projections or writes.timelines or writes.messages):
+        return  # a scheduler tick with nothing due, say: no round trip
     if connection.dialect.name == "postgresql":
         from storage.postgres_writes import write_in_one_statement
 

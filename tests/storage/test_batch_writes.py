@@ -173,3 +173,19 @@ def test_postgres_projects_every_column_of_the_domain_state() -> None:
     assert isinstance(state, Incident)
     values = incident_values(state, T0 + timedelta(minutes=1))
     assert set(PROJECTED) == set(values) - {"workspace_id", "number"}
+
+
+async def test_nothing_to_write_sends_no_statement(engine: AsyncEngine) -> None:
+    """A scheduler tick with nothing due writes nothing, and costs no round trip for it."""
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    async with UnitOfWork(engine) as uow:
+        event.listen(engine.sync_engine, "before_cursor_execute", record)
+        try:
+            await uow.write(BatchWrites(), at(3))
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", record)
+    assert statements == []
