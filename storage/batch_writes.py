@@ -33,7 +33,7 @@ class BatchWrites:
 
 
 async def write(connection: AsyncConnection, writes: BatchWrites, now: datetime) -> None:
-    """Write ``writes`` inside the connection's transaction (which a statement has already begun)."""
+    """Write ``writes`` in the connection's transaction, all or nothing with the rest of it."""
     if not (writes.claims or writes.projections or writes.timelines or writes.messages):
         return  # a scheduler tick with nothing due, say: no round trip
     if connection.dialect.name == "postgresql":

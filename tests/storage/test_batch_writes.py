@@ -4,7 +4,7 @@ are one statement, and on SQLite, where they are one per table."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, exc, select
@@ -62,7 +62,9 @@ def _writes(declared: list[tuple[int, Incident]], key_prefix: str) -> BatchWrite
 async def test_every_row_of_a_batch_is_written_as_given(engine: AsyncEngine, workspace: str) -> None:
     declared = await _two_incidents(engine, workspace)
     writes = _writes(declared, workspace)
-    now = at(3)
+    # A time no other test queues outbox rows at, so the rows read back are this batch's alone
+    # (the detached one has no incident to find it by).
+    now = datetime.now(UTC)
     async with UnitOfWork(engine) as uow:
         await uow.write(writes, now)
 
@@ -129,6 +131,12 @@ async def test_a_projection_moved_under_the_batch_fails_it_whole(engine: AsyncEn
             .scalars()
             .all()
         )
+        appended = await connection.execute(
+            select(incident_events).where(
+                incident_events.c.incident_id.in_([i for i, _ in declared]), incident_events.c.seq > 1
+            )
+        )
+        assert appended.all() == []
     assert versions == [1, 1]
 
 
@@ -140,8 +148,6 @@ async def test_postgres_writes_a_batch_in_one_statement(postgres_engine: AsyncEn
         statements.append(str(args[2]))
 
     async with UnitOfWork(postgres_engine) as uow:
-        # The transaction is begun by a statement, as every batch's lookup does before its writes.
-        await uow.incidents.get_by_id(declared[0][0])
         event.listen(postgres_engine.sync_engine, "before_cursor_execute", record)
         try:
             await uow.write(_writes(declared, workspace), at(3))
