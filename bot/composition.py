@@ -19,6 +19,7 @@ from bot.ai.drafting import AI_DRAFT_UPDATE, DraftingSender
 from bot.ai.writer import AI_TIMEOUT_SECONDS, StakeholderWriter
 from bot.clock import Clock, SystemClock
 from bot.config_file import FirebreakConfig, load_config
+from bot.delivery.card_refusals import CardRefusals
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.routing import SenderRouter
 from bot.delivery.senders import SlackSender
@@ -89,7 +90,12 @@ async def assemble(settings: Settings, clock: Clock, config: FirebreakConfig) ->
     )
     in_flight = RequestsInFlight()
     dispatcher = Dispatcher(
-        engine, senders, clock, background_kinds=frozenset({AI_DRAFT_UPDATE}), give_way=in_flight.quiet
+        engine,
+        senders,
+        clock,
+        background_kinds=frozenset({AI_DRAFT_UPDATE}),
+        give_way=in_flight.quiet,
+        on_failure=CardRefusals(runner, clock),
     )
     service = IncidentService(runner, effects, clock, dispatcher)
     scheduler = SlaScheduler(runner, effects, clock, dispatcher, tick=config.tick)

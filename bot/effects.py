@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from functools import partial
 
 from bot.ai.drafting import draft_job
 from bot.delivery import messages as out
+from bot.origin import Origin
 from bot.views.audit import audit_text
 from bot.views.formatting import actor_label
 from bot.views.reminders import ack_reminder, resolve_notice, update_reminder
@@ -14,7 +16,7 @@ from domain import events as ev
 from domain.commands import SYSTEM_ACTOR
 from domain.incident import Incident
 from domain.sla import ClockKind
-from storage.command_runner import Change
+from storage.command_runner import Change, Effects
 from storage.outbox import OutboxMessage
 
 
@@ -26,10 +28,23 @@ class SlackEffects:
         self._ai_drafts = ai_drafts
 
     def __call__(self, change: Change) -> list[OutboxMessage]:
+        """What a change sends when nobody in particular asked for it (the scheduler, a job)."""
+        return self._messages(change, None)
+
+    def answering(self, origin: Origin) -> Effects:
+        """What a change sends when ``origin`` asked for it: should Slack refuse a card the change
+        posts, that person is told (see bot.delivery.card_refusals)."""
+        return partial(self._messages, requester=origin)
+
+    def _messages(self, change: Change, requester: Origin | None) -> list[OutboxMessage]:
         if any(isinstance(item.event, ev.Declared) for item in change.events):
-            return [out.post_card(change.incident_id)]
+            return [out.post_card(change.incident_id, requester)]
         messages: list[OutboxMessage] = []
-        if _card_changed(change):
+        if any(isinstance(item.event, ev.CardRepostRequested) for item in change.events):
+            # First, so the rest of the change has a thread to go to; rendered when posted, the
+            # card shows the change too, and no refresh is needed.
+            messages.append(out.post_card(change.incident_id, requester))
+        elif _card_changed(change):
             messages.append(out.refresh_card(change.incident_id))
         audited = [item.event for item in change.events if not isinstance(item.event, ev.StakeholderUpdatePosted)]
         line = audit_text(audited, change.after)
@@ -90,8 +105,9 @@ def _reminded_update(change: Change) -> int | None:
     return None
 
 
-# What the card shows: the whole incident but its version, which every change moves.
-_SHOWN = tuple(field.name for field in fields(Incident) if field.name != "version")
+# What the card shows: the whole incident but its version, which every change moves, and whether
+# Slack refused it (a card that is shown was not refused).
+_SHOWN = tuple(field.name for field in fields(Incident) if field.name not in {"version", "card_refused"})
 
 
 def _card_changed(change: Change) -> bool:

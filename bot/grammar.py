@@ -279,11 +279,14 @@ _ARGUMENTS: dict[Verb, Callable[[str, _Context], Parsed]] = {
     Verb.LIST: _list,
     Verb.SHOW: _no_arguments,
     Verb.TIMELINE: _no_arguments,
+    Verb.REPOST: _no_arguments,
     Verb.HELP: _no_arguments,
 }
 
 
-def to_command(parsed: Parsed, *, actor: str, source: SlackSource | None) -> cmd.IncidentCommand:
+def to_command(  # noqa: PLR0912 - one branch per verb that changes an incident
+    parsed: Parsed, *, actor: str, source: SlackSource | None
+) -> cmd.IncidentCommand:
     """The domain command for a verb that changes an incident; ``ValueError`` for any other verb."""
     build: Callable[..., cmd.IncidentCommand]
     match parsed:
@@ -309,6 +312,8 @@ def to_command(parsed: Parsed, *, actor: str, source: SlackSource | None) -> cmd
             build = partial(cmd.PostStakeholderUpdate, text=text, model=None)
         case Parsed(verb=Verb.SNOOZE, duration=timedelta() as duration):
             build = partial(cmd.Snooze, duration=duration)
+        case Parsed(verb=Verb.REPOST):
+            build = cmd.RepostCard
         case _:
             raise ValueError(f"“{parsed.verb}” with these arguments is not a change to an incident: {parsed}")
     return build(actor=actor, source=source)

@@ -30,6 +30,7 @@ class Verb(StrEnum):
     LIST = "list"
     SHOW = "show"
     TIMELINE = "timeline"
+    REPOST = "repost"
     HELP = "help"
 
 
@@ -77,6 +78,7 @@ _SYNTAX: Mapping[Verb, _Syntax] = MappingProxyType(
         Verb.LIST: _Syntax("[all]", "open incidents, or all recent ones", ""),
         Verb.SHOW: _Syntax("", "the incident's current state", ""),
         Verb.TIMELINE: _Syntax("", "the incident's timeline", ""),
+        Verb.REPOST: _Syntax("", "post the incident's card again after Slack refused it (invite me first)", ""),
         Verb.HELP: _Syntax("", "this help", ""),
     }
 )

@@ -1,4 +1,5 @@
-"""Where a request came from in Slack: who, which channel and thread, and its idempotency key."""
+"""Where a request came from in Slack: who, which channel and thread, its idempotency key, and
+where to answer it later."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ class Origin:
     thread_ts: str | None = None  # the thread the request was made in, if any
     message_ts: str | None = None  # the message that carried it (a mention, a card)
     key: str | None = None  # the request's idempotency key
+    # Where a slash command's later answers go: it reaches its author even in a channel the bot
+    # is not a member of, where an ephemeral message would be refused.
+    response_url: str | None = None
 
     @property
     def source(self) -> SlackSource:

@@ -34,7 +34,11 @@ class IncidentService:
     async def declare(self, origin: Origin, command: Declare) -> Change | Duplicate:
         result = await self._guard(
             self.runner.declare(
-                origin.workspace_id, command, now=self.clock.now(), idempotency_key=origin.key, effects=self._effects
+                origin.workspace_id,
+                command,
+                now=self.clock.now(),
+                idempotency_key=origin.key,
+                effects=self._effects.answering(origin),
             )
         )
         self._waker.wake()
@@ -42,7 +46,9 @@ class IncidentService:
 
     async def apply(self, origin: Origin, ref: IncidentRef, command: IncidentCommand) -> Change | Duplicate:
         result = await self._guard(
-            self.runner.execute(ref, command, now=self.clock.now(), idempotency_key=origin.key, effects=self._effects)
+            self.runner.execute(
+                ref, command, now=self.clock.now(), idempotency_key=origin.key, effects=self._effects.answering(origin)
+            )
         )
         self._waker.wake()
         return result
@@ -55,7 +61,11 @@ class IncidentService:
         finder = _finder(origin, number, resolved=resolved)
         result = await self._guard(
             self.runner.execute(
-                finder, command, now=self.clock.now(), idempotency_key=origin.key, effects=self._effects
+                finder,
+                command,
+                now=self.clock.now(),
+                idempotency_key=origin.key,
+                effects=self._effects.answering(origin),
             )
         )
         self._waker.wake()

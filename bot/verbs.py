@@ -12,6 +12,7 @@ from bot.origin import Origin, UserError
 from bot.service import IncidentService
 from bot.views.audit import audit_text
 from bot.views.card import card_fallback_text
+from bot.views.card_refusal import card_shown_text
 from bot.views.escaping import channel_link
 from bot.views.messages import incident_list, incident_summary, timeline_text
 from domain.incident import IncidentRef
@@ -64,6 +65,8 @@ class Verbs:
             return await self._declare(parsed, origin, slash)
         if parsed.verb is Verb.UPDATE and parsed.text is None:
             return await self.draft_update(origin, parsed.number)
+        if parsed.verb is Verb.REPOST:
+            return await self._repost(parsed, origin)
         after_resolution = parsed.verb in (Verb.REOPEN, Verb.CLOSE)
         command = to_command(parsed, actor=origin.user_id, source=origin.source)
         return _confirmation(await self._service.apply_to(origin, parsed.number, command, resolved=after_resolution))
@@ -96,6 +99,18 @@ class Verbs:
         incident = result.after
         where = "this thread" if thread else channel_link(incident.channel_id)
         return VerbResult(done=f"Declared {incident.ref} ({incident.severity.label}); its card is in {where}.")
+
+    async def _repost(self, parsed: Parsed, origin: Origin) -> VerbResult:
+        """Post a card Slack refused, once that is fixed; a card already in Slack stays as it is."""
+        stored = await self._service.target(origin, parsed.number)
+        incident = stored.incident
+        if stored.card_ts is not None:
+            return VerbResult(answer=Reply(card_shown_text(incident, stored.card_ts)))
+        command = to_command(parsed, actor=origin.user_id, source=origin.source)
+        if isinstance(await self._service.apply(origin, incident.ref, command), Duplicate):
+            return VerbResult(done=DUPLICATE_NOTE)
+        where = channel_link(incident.channel_id)
+        return VerbResult(done=f"Posting {incident.ref}'s card in {where} again.", pending=True)
 
     async def _list(self, parsed: Parsed, origin: Origin, slash: bool) -> VerbResult:
         finder = self._service.recent_incidents if parsed.show_all else self._service.open_incidents

@@ -99,6 +99,18 @@ class Snooze(Command):
     duration: timedelta
 
 
+@dataclass(frozen=True, kw_only=True)
+class RecordCardRefusal(Command):
+    """Slack refused to post the incident's card for good; ``error`` is what it said (``not_in_channel``)."""
+
+    error: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RepostCard(Command):
+    """Post the card again, once whatever made Slack refuse it is fixed (the bot was invited)."""
+
+
 IncidentCommand = (
     Acknowledge
     | ChangeSeverity
@@ -112,5 +124,7 @@ IncidentCommand = (
     | RecordAiDraft
     | RecordSlaBreach
     | Snooze
+    | RecordCardRefusal
+    | RepostCard
 )
 AnyCommand = Declare | IncidentCommand

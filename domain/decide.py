@@ -31,6 +31,7 @@ from domain.text import (
     NOTE_MAX,
     REASON_MAX,
     SERVICE_MAX,
+    SLACK_ERROR_MAX,
     SUMMARY_MAX,
     TITLE_MAX,
     UPDATE_MAX,
@@ -66,7 +67,15 @@ def decide(
     if isinstance(state, Undeclared):
         raise UnknownIncident(f"{state.ref} does not exist.")
     handler = _HANDLERS[type(command)]
-    return handler(state, command, context)
+    return _card_owed(state, command, context) + handler(state, command, context)
+
+
+def _card_owed(state: Incident, command: cmd.IncidentCommand, context: _Context) -> list[ev.Event]:
+    """Any change to an incident whose card Slack refused asks for the card again first, so the
+    incident finds its way back into Slack by itself once the refusal is fixed (the bot invited)."""
+    if state.card_refused is None or isinstance(command, cmd.RecordCardRefusal | cmd.RepostCard):
+        return []
+    return [ev.CardRepostRequested(**context.stamp(command))]
 
 
 def _declare(state: IncidentState, command: cmd.Declare, context: _Context) -> ev.Declared:
@@ -254,6 +263,17 @@ def _snooze(state: Incident, command: cmd.Snooze, context: _Context) -> list[ev.
     return [ev.Snoozed(**context.stamp(command), until=until, clocks=clocks)]
 
 
+def _record_card_refusal(state: Incident, command: cmd.RecordCardRefusal, context: _Context) -> list[ev.Event]:
+    error = clean_line(command.error, "Slack error", SLACK_ERROR_MAX)
+    return [ev.CardPostFailed(**context.stamp(command), error=error, channel_id=state.channel_id)]
+
+
+def _repost_card(state: Incident, command: cmd.RepostCard, context: _Context) -> list[ev.Event]:
+    if state.card_refused is None:
+        raise NothingToChange(f"Slack has not refused {state.ref}'s card, so there is nothing to post again.")
+    return [ev.CardRepostRequested(**context.stamp(command))]
+
+
 _Handler = Callable[[Incident, Any, _Context], list[ev.Event]]
 
 _HANDLERS: dict[type[cmd.Command], _Handler] = {
@@ -269,4 +289,6 @@ _HANDLERS: dict[type[cmd.Command], _Handler] = {
     cmd.RecordAiDraft: _record_ai_draft,
     cmd.RecordSlaBreach: _record_breach,
     cmd.Snooze: _snooze,
+    cmd.RecordCardRefusal: _record_card_refusal,
+    cmd.RepostCard: _repost_card,
 }

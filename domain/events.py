@@ -124,6 +124,21 @@ class Closed(Event):
     type: ClassVar[str] = "closed"
 
 
+@dataclass(frozen=True, kw_only=True)
+class CardPostFailed(Event):
+    """Slack refused the incident's card for good: nothing can be posted in its thread until the
+    card is asked for again (see CardRepostRequested)."""
+
+    type: ClassVar[str] = "card_post_failed"
+    error: str
+    channel_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CardRepostRequested(Event):
+    type: ClassVar[str] = "card_repost_requested"
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -141,5 +156,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         Resolved,
         Reopened,
         Closed,
+        CardPostFailed,
+        CardRepostRequested,
     )
 }

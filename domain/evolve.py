@@ -89,6 +89,10 @@ def _apply(state: Incident, event: ev.Event) -> Incident:  # noqa: PLR0911 - one
             )
         case ev.Closed():
             return replace(state, status=Status.CLOSED, closed_at=event.at, clocks=STOPPED)
+        case ev.CardPostFailed():
+            return replace(state, card_refused=event.error)
+        case ev.CardRepostRequested():
+            return replace(state, card_refused=None)
         case ev.NoteAdded() | ev.AiDraftCreated() | ev.ReminderSent():
             return state
     raise ValueError(f"unknown event type {type(event).__name__}")

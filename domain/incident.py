@@ -57,6 +57,9 @@ class Incident:
     reopened_at: datetime | None = None
     last_update_at: datetime | None = None
     resolution_summary: str | None = None
+    # What Slack said when it last refused the card, until the card is asked for again: while
+    # set, the incident has no card (and, unless declared in a thread, no thread) in Slack.
+    card_refused: str | None = None
     clocks: SlaClocks = STOPPED
     version: int = 0
 

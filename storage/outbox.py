@@ -182,8 +182,11 @@ class Outbox:
         )
         await self._connection.execute(statement)
 
-    async def mark_failed(self, delivery_id: int, now: datetime, error: str) -> None:
-        statement = update(outbox).where(outbox.c.id == delivery_id, _PENDING).values(failed_at=now, last_error=error)
+    async def mark_failed(self, delivery_ids: Sequence[int], now: datetime, error: str) -> None:
+        """Give up on rows for good: a row and the rows merged into it, which did not go out either."""
+        statement = (
+            update(outbox).where(outbox.c.id.in_(list(delivery_ids)), _PENDING).values(failed_at=now, last_error=error)
+        )
         await self._connection.execute(statement)
 
     async def supersede(self, coalesce_key: str, newest_id: int, now: datetime) -> int:
@@ -195,16 +198,13 @@ class Outbox:
         )
         return (await self._connection.execute(statement)).rowcount
 
-    async def absorb(self, delivery_ids: Sequence[int], into_id: int, now: datetime) -> None:
-        """Settle rows whose content went out as part of row ``into_id`` (merged audit lines)."""
-        if not delivery_ids:
-            return
-        statement = (
-            update(outbox)
-            .where(outbox.c.id.in_(delivery_ids), _PENDING)
-            .values(delivered_at=now, superseded_by=into_id)
+    async def pending_before(self, incident_id: int, before_id: int, kind: str) -> bool:
+        """Whether a row of ``kind`` for the incident, written before row ``before_id``, is still
+        to be delivered (leased to a delivery under way, say)."""
+        query = select(outbox.c.id).where(
+            _PENDING, outbox.c.incident_id == incident_id, outbox.c.id < before_id, outbox.c.kind == kind
         )
-        await self._connection.execute(statement)
+        return (await self._connection.execute(query.limit(1))).first() is not None
 
     async def newest_pending(self, coalesce_key: str) -> int | None:
         query = select(outbox.c.id).where(_PENDING, outbox.c.coalesce_key == coalesce_key).order_by(outbox.c.id.desc())

@@ -68,6 +68,7 @@ incidents = Table(
     Column("reopened_at", UtcDateTime),
     Column("last_update_at", UtcDateTime),
     Column("resolution_summary", Text),
+    Column("card_refused", Text),
     Column("ack_due_at", UtcDateTime),
     Column("update_due_at", UtcDateTime),
     Column("resolve_due_at", UtcDateTime),

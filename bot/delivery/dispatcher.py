@@ -50,8 +50,12 @@ _SLACK_KINDS = frozenset(
         kinds.RESPOND,
         kinds.OPEN_VIEW,
         kinds.CHANNEL_MESSAGE,
+        kinds.DIRECT_MESSAGE,
     }
 )
+# Told of a row Slack refused for good before it is settled, to record what that means (a refused
+# card goes on the incident's timeline); if it raises, the row is tried again later.
+FailureHandler = Callable[[PendingDelivery, PermanentFailure], Awaitable[None]]
 
 
 class Sender(Protocol):
@@ -216,8 +220,10 @@ class Dispatcher:
         parallel_incidents: int = 8,
         background_kinds: frozenset[str] = frozenset(),
         give_way: Callable[[float], Awaitable[None]] | None = None,
+        on_failure: FailureHandler | None = None,
     ) -> None:
         self._engine = engine
+        self._on_failure = on_failure
         # Waits, at most the time it is given, while requests are being acknowledged (see
         # bot.requests_in_flight): an ack has a deadline, a delivery does not.
         self._give_way = give_way
@@ -344,9 +350,10 @@ class Dispatcher:
             return False
         except PermanentFailure as failure:
             log.error("delivery failed for good", extra=context | {"error": failure.error})
+            if not await self._handle_failure(row, failure, context):
+                return False
             async with UnitOfWork(self._engine) as uow:
-                await uow.outbox.mark_failed(row.id, self._clock.now(), failure.error)
-                await uow.outbox.absorb([a.id for a in absorbed], row.id, self._clock.now())
+                await uow.outbox.mark_failed([row.id, *(a.id for a in absorbed)], self._clock.now(), failure.error)
             return True
         except Exception as error:  # a bug in a sender must not stall the outbox
             log.exception("delivery raised unexpectedly", extra=context)
@@ -354,6 +361,19 @@ class Dispatcher:
             return False
         await self._settler.settle(Settlement(row.id, result, [a.id for a in absorbed], _coalesce_key(row)))
         log.info("delivered", extra=context)
+        return True
+
+    async def _handle_failure(self, row: PendingDelivery, failure: PermanentFailure, context: dict[str, Any]) -> bool:
+        """Tell the failure handler; False if it could not be told, and the row is to be retried."""
+        if self._on_failure is None:
+            return True
+        try:
+            await self._on_failure(row, failure)
+        except Exception as error:
+            log.exception("could not record a delivery that failed for good", extra=context)
+            await self._retry(row, f"{failure.error}; not recorded: {type(error).__name__}", None, context)
+            return False
+        self.wake()  # what it recorded may have queued messages (the person to tell)
         return True
 
     async def _retry(self, row: PendingDelivery, error: str, delay: float | None, context: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.origin import Origin
 from storage.outbox import OutboxMessage
 
 POST_CARD = "slack.post_card"
@@ -19,11 +20,30 @@ EPHEMERAL = "slack.ephemeral"
 RESPOND = "slack.respond"
 OPEN_VIEW = "slack.open_view"
 CHANNEL_MESSAGE = "slack.channel_message"
+DIRECT_MESSAGE = "slack.direct_message"
 
 
-def post_card(incident_id: int) -> OutboxMessage:
+def post_card(incident_id: int, requester: Origin | None = None) -> OutboxMessage:
+    """The incident's card; should Slack refuse it, ``requester`` (the request that asked for it)
+    is told why and what to do (see :func:`tell_requester`)."""
     # No coalesce key: posting the card is never made redundant by a refresh queued after it.
-    return OutboxMessage(POST_CARD, {"incident_id": incident_id})
+    payload: dict[str, Any] = {"incident_id": incident_id}
+    if requester is not None:
+        payload["requested_by"] = requester.user_id
+        if requester.response_url:
+            payload["response_url"] = requester.response_url
+    return OutboxMessage(POST_CARD, payload)
+
+
+def tell_requester(card: Mapping[str, Any], text: str) -> list[OutboxMessage]:
+    """``text`` for whoever asked for a card (``card`` is its post_card payload): through their
+    slash command's response_url, which answers in their channel even where the bot is not a
+    member; else as a direct message. A card the scheduler asked for has nobody to tell."""
+    user = card.get("requested_by")
+    response_url = card.get("response_url")
+    if isinstance(response_url, str):
+        return [respond(response_url, text, user=user if isinstance(user, str) else None)]
+    return [direct_message(user, text)] if isinstance(user, str) else []
 
 
 def refresh_card(incident_id: int) -> OutboxMessage:
@@ -63,11 +83,22 @@ def ephemeral(
     return OutboxMessage(EPHEMERAL, payload)
 
 
-def respond(response_url: str, text: str, blocks: Sequence[dict[str, Any]] | None = None) -> OutboxMessage:
+def respond(
+    response_url: str, text: str, blocks: Sequence[dict[str, Any]] | None = None, *, user: str | None = None
+) -> OutboxMessage:
+    """An ephemeral answer through a request's response_url; with ``user``, a direct message to
+    them instead once the URL no longer takes answers (Slack keeps one for 30 minutes)."""
     payload: dict[str, Any] = {"response_url": response_url, "text": text}
     if blocks:
         payload["blocks"] = list(blocks)
-    return OutboxMessage(RESPOND, payload)
+    if user:
+        payload["user"] = user
+    return OutboxMessage(RESPOND, payload, detached=True)
+
+
+def direct_message(user: str, text: str) -> OutboxMessage:
+    """A message in the bot's direct conversation with ``user`` (their app's Messages tab)."""
+    return OutboxMessage(DIRECT_MESSAGE, {"user": user, "text": text}, detached=True)
 
 
 def open_view(trigger_id: str, view: dict[str, Any]) -> OutboxMessage:

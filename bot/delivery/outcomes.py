@@ -13,8 +13,12 @@ class RetryLater(Exception):
 
 
 class PermanentFailure(Exception):
-    """Slack refused it for good (channel gone, bot removed…): retrying cannot help."""
+    """Slack refused it for good (channel gone, bot removed…): retrying cannot help.
 
-    def __init__(self, error: str) -> None:
+    ``code`` is Slack's own word for it (``not_in_channel``) when Slack gave one.
+    """
+
+    def __init__(self, error: str, code: str | None = None) -> None:
         super().__init__(error)
         self.error = error
+        self.code = code

@@ -80,6 +80,7 @@ class SlackSender:
             kinds.RESPOND: self._respond,
             kinds.OPEN_VIEW: self._open_view,
             kinds.CHANNEL_MESSAGE: self._channel_message,
+            kinds.DIRECT_MESSAGE: self._direct_message,
         }
 
     async def send(self, delivery: PendingDelivery) -> Result:
@@ -182,8 +183,12 @@ class SlackSender:
         if stored is None or stored.home_ts is None:
             stored = await self._incident(delivery.payload["incident_id"])
         if stored.home_ts is None:
-            # Only when the card could not be posted (its row failed): back off rather than poll.
-            raise RetryLater("the incident's thread is not known until its card is posted")
+            if await self._card_on_its_way(delivery):
+                # Another replica is posting the card (it claimed it as this row was claimed).
+                raise RetryLater("the incident's thread is not known until its card is posted")
+            # Slack refused the card for good. A card asked for again later goes out after this
+            # message, so it has nowhere to go: waiting would hold that card back, for ever.
+            raise PermanentFailure("no thread: the incident's card was refused, so the message has nowhere to go")
         payload, channel, home_ts = delivery.payload, stored.incident.channel_id, stored.home_ts
         response = await self._paced(
             channel,
@@ -196,6 +201,10 @@ class SlackSender:
             ),
         )
         return {"ts": response["ts"]}
+
+    async def _card_on_its_way(self, delivery: PendingDelivery) -> bool:
+        async with UnitOfWork(self._engine) as uow:
+            return await uow.outbox.pending_before(delivery.payload["incident_id"], delivery.id, kinds.POST_CARD)
 
     async def _ephemeral(self, delivery: PendingDelivery) -> Result:
         payload = delivery.payload
@@ -224,6 +233,17 @@ class SlackSender:
         )
         return {"ts": response["ts"]}
 
+    async def _direct_message(self, delivery: PendingDelivery) -> Result:
+        """Posting to a user's id is posting to the bot's direct conversation with them."""
+        payload = delivery.payload
+        response = await self._paced(
+            payload["user"],
+            lambda: self._client.chat_postMessage(
+                channel=payload["user"], text=payload["text"], blocks=payload.get("blocks"), unfurl_links=False
+            ),
+        )
+        return {"ts": response["ts"], "channel": response.get("channel")}
+
     async def _open_view(self, delivery: PendingDelivery) -> Result:
         payload = delivery.payload
         response = await self._client.views_open(trigger_id=payload["trigger_id"], view=payload["view"])
@@ -240,9 +260,12 @@ class SlackSender:
             text = await response.text()
             if response.status == 429 or response.status >= 500:
                 raise RetryLater(f"response_url {response.status}", delay=_seconds(response.headers.get("Retry-After")))
-            if response.status >= 400:
-                raise PermanentFailure(f"response_url {response.status} {text[:100]}")
-        return {"status": response.status}
+        if response.status < 400:
+            return {"status": response.status}
+        if not payload.get("user"):
+            raise PermanentFailure(f"response_url {response.status} {text[:100]}")
+        # The URL expired or was used up, and the person still needs to hear it: directly, then.
+        return await self._direct_message(delivery)
 
 
 def _seconds(value: str | None) -> float | None:

@@ -18,7 +18,7 @@ def classify(error: SlackApiError) -> RetryLater | PermanentFailure:
         return RetryLater(f"slack {status} ratelimited", delay=_retry_after(response.headers))
     if status >= 500 or code in _TRANSIENT:
         return RetryLater(f"slack {status} {code or 'server error'}")
-    return PermanentFailure(f"slack {status} {code or 'error'}")
+    return PermanentFailure(f"slack {status} {code or 'error'}", code=code if isinstance(code, str) else None)
 
 
 def _retry_after(headers: dict[str, object]) -> float:

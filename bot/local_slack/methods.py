@@ -90,7 +90,7 @@ def auth_test(state: SlackState, args: JSON) -> JSON:
 
 
 def chat_post_message(state: SlackState, args: JSON, *, validate: bool = True) -> JSON:
-    channel = _require(args, "channel", "channel_not_found")
+    channel = state.conversation(_require(args, "channel", "channel_not_found"))
     text, blocks, attachments = _content(args, validate)
     metadata = _structured(args, "metadata", dict, "invalid_metadata_format")
     msg = state.post_message(

@@ -44,6 +44,10 @@ class Observable:
         """Thread root ``ts`` (when it was posted through this server) followed by its replies."""
         return self.state.thread(channel, ts)
 
+    def direct_messages(self, user: str) -> list[Message]:
+        """What the bot posted in its direct conversation with ``user``."""
+        return self.state.messages(self.state.conversation(user))
+
     def ephemerals(self, user: str | None = None) -> list[Ephemeral]:
         return [e for e in self.state.ephemerals if user is None or e.user == user]
 

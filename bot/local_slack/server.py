@@ -144,8 +144,9 @@ class LocalSlack(Observable):
         return self.response_url(name)
 
     # ------------------------------------------------------------------ hooks for subclasses
-    async def intercept(self, method: str) -> Reply | None:
-        """A reply to give instead of handling ``method`` (or a response_url post); None: handle it."""
+    async def intercept(self, method: str, args: JSON) -> Reply | None:
+        """A reply to give instead of handling ``method`` with ``args`` (or a response_url post
+        with its body); None: handle it."""
         return None
 
     def admit(self, method: str, args: JSON) -> Reply | None:
@@ -159,7 +160,7 @@ class LocalSlack(Observable):
 
     # ------------------------------------------------------------------ HTTP
     async def _reply(self, method: str, args: JSON, token: str | None) -> Reply:
-        if (early := await self.intercept(method)) is not None:
+        if (early := await self.intercept(method, args)) is not None:
             return early
         handler = self._methods.get(method)
         if handler is None:
@@ -191,7 +192,7 @@ class LocalSlack(Observable):
             status, reply = 200, {"ok": True}
         except SlackError as exc:
             body, status, reply = {}, 400, exc.body()
-        early = await self.intercept(RESPONSE_URL) if status == 200 else None
+        early = await self.intercept(RESPONSE_URL, body) if status == 200 else None
         if early is not None:
             status, reply, headers = early
         if status == 200 and reply.get("ok"):

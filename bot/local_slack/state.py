@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import copy
 import itertools
+import re
 from collections.abc import Callable
 
 from .models import DEFAULT_USERS, JSON, Ephemeral, Message, SlackError
 from .view_state import ViewState
+
+_USER_ID = re.compile(r"[UW][A-Z0-9]+")
 
 
 class SlackState(ViewState):
@@ -100,6 +103,15 @@ class SlackState(ViewState):
         )
         self.channels.setdefault(channel, []).append(msg)
         return msg
+
+    def conversation(self, channel: str) -> str:
+        """The conversation a ``channel`` argument names: a user's id names the bot's direct
+        conversation with that user (its ``D…`` id), as chat.postMessage reads it."""
+        if _USER_ID.fullmatch(channel) is None:
+            return channel
+        if channel not in self.users:
+            raise SlackError("channel_not_found")
+        return "D" + channel[1:]
 
     def post_user_message(self, channel: str, user: str, text: str, *, thread_ts: str | None = None) -> Message:
         """A person's message (the kind that mentions the bot), as if typed in the Slack client."""

@@ -22,6 +22,8 @@ _USER_ID = re.compile(r"[UW][A-Z0-9]{1,31}", re.ASCII)
 _TS = re.compile(r"[0-9]{1,20}\.[0-9]{1,11}", re.ASCII)
 # Trigger ids: ``13345224609.738474920.8088930838d88f008e0``.
 _TRIGGER = re.compile(r"[A-Za-z0-9._-]{1,200}", re.ASCII)
+# A response_url, ``https://hooks.slack.com/commands/T…/…``: kept in the outbox until it is used.
+_URL = re.compile(r"https?://[!-~]{1,1000}", re.ASCII)
 # What may appear in an idempotency key as it is; anything else is hashed into the key.
 _KEY_PART = re.compile(r"[A-Za-z0-9._-]{0,100}", re.ASCII)
 # The stored key is at most 200 characters; replies add a suffix (``:reply``) to a request's key.
@@ -51,6 +53,10 @@ def slack_ts(value: object) -> str | None:
 def trigger_id(value: object) -> str | None:
     """A trigger id to open a modal with (it is stored in the outbox until then)."""
     return value if isinstance(value, str) and _TRIGGER.fullmatch(value) else None
+
+
+def response_url(value: object) -> str | None:
+    return value if isinstance(value, str) and _URL.fullmatch(value) else None
 
 
 def request_key(kind: str, *parts: str) -> str:

@@ -9,7 +9,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from bot.delivery.messages import open_view
 from bot.grammar import ParseError, Verb, parse
 from bot.origin import Origin, UserError
-from bot.receivers.fields import request_key, slack_id, trigger_id, user_text
+from bot.receivers.fields import request_key, response_url, slack_id, trigger_id, user_text
 from bot.receivers.replies import failure_text
 from bot.service import IncidentService
 from bot.verbs import Verbs
@@ -68,4 +68,5 @@ def _origin(command: dict[str, Any], context: dict[str, Any]) -> Origin | None:
         user_id=user,
         channel_id=channel,
         key=request_key("slash", trigger) if isinstance(trigger, str) and trigger else None,
+        response_url=response_url(command.get("response_url")),
     )

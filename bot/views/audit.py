@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.views.blocks import MESSAGE_TEXT_MAX
-from bot.views.escaping import clip_mrkdwn, escape_within, mention, one_line
+from bot.views.escaping import channel_link, clip_mrkdwn, escape_within, mention, one_line
 from bot.views.formatting import BOT_NAME, actor_label, slack_date
 from domain import events as ev
 from domain.incident import Incident
@@ -14,9 +14,16 @@ from domain.lifecycle import Status
 NOTE_SHOWN_MAX = 300
 REASON_SHOWN_MAX = 300
 
-# These get a message of their own (the card, a reminder, an AI draft), so an audit line would
-# only repeat it.
-_OWN_MESSAGE: tuple[type[ev.Event], ...] = (ev.Declared, ev.AiDraftCreated, ev.SlaBreached, ev.ReminderSent)
+# These get a message of their own (the card, a reminder, an AI draft, a refused card's notice to
+# who asked for it), so an audit line would only repeat it.
+_OWN_MESSAGE: tuple[type[ev.Event], ...] = (
+    ev.Declared,
+    ev.AiDraftCreated,
+    ev.SlaBreached,
+    ev.ReminderSent,
+    ev.CardPostFailed,
+    ev.CardRepostRequested,
+)
 
 
 def audit_line(event: ev.Event, incident_after: Incident) -> str | None:
@@ -87,6 +94,8 @@ def _what(event: ev.Event, incident: Incident) -> str:  # noqa: PLR0911 - one br
             return _with_text(f"reopened {ref}", event.reason, REASON_SHOWN_MAX)
         case ev.Closed():
             return f"closed {ref}"
+        case ev.CardRepostRequested():
+            return f"asked for {ref}'s card to be posted again"
     return _system_what(event)
 
 
@@ -99,6 +108,9 @@ def _system_what(event: ev.Event) -> str:
             return f"recorded a missed {event.kind.value} target (due {slack_date(event.due_at)})"
         case ev.ReminderSent():
             return f"sent a reminder: {event.kind.value} was due {slack_date(event.due_at)}"
+        case ev.CardPostFailed():
+            said = escape_within(event.error, 100)
+            return f"could not post the card in {channel_link(event.channel_id)}: Slack said {said}"
     return f"recorded {escape_within(event.type, 60)}"
 
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from bot.views.audit import describe_event
 from bot.views.blocks import MESSAGE_TEXT_MAX, Block, context, fields_section, header, section
 from bot.views.card import card_fields, outcome_line
+from bot.views.card_refusal import card_refused_line
 from bot.views.escaping import channel_link, clip_mrkdwn, escape_mrkdwn, escape_within, slack_len
 from bot.views.formatting import commander_label, severity_marker, slack_date, title_line
 from domain.events import Event
@@ -36,6 +37,8 @@ def incident_summary(incident: Incident, now: datetime) -> list[Block]:
     outcome = outcome_line(incident)
     if outcome:
         blocks.append(context(outcome))
+    if incident.card_refused is not None:
+        blocks.append(context(card_refused_line(incident, incident.card_refused)))
     blocks.append(context(f"Thread in {channel_link(incident.channel_id)} · card version {incident.version}"))
     return blocks
 

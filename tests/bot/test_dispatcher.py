@@ -607,8 +607,10 @@ async def test_slack_refusals_fail_for_good(  # noqa: PLR0917 - fixtures
     assert failed.failed_at is not None
     assert failed.last_error is not None
     assert error in failed.last_error
-    # The card never made it, so the incident has no thread for its audit line yet: it waits.
-    waiting = await row(engine, audit)
-    assert waiting.delivered_at is None
-    assert waiting.failed_at is None
+    # The card never made it, so the incident has no thread for its audit line: waiting for one
+    # that may never come would retry forever, so it is settled too, saying why.
+    settled = await row(engine, audit)
+    assert settled.delivered_at is None
+    assert settled.failed_at is not None
+    assert "no thread" in (settled.last_error or "")
     assert len(slack.calls_to("chat.postMessage")) == 1

@@ -18,8 +18,10 @@ from domain.commands import (
     Close,
     PostStakeholderUpdate,
     RecordAiDraft,
+    RecordCardRefusal,
     RecordSlaBreach,
     Reopen,
+    RepostCard,
     Resolve,
     Snooze,
 )
@@ -37,6 +39,8 @@ def roundtrip(event: ev.Event) -> ev.Event:
 def _every_event_type() -> list[ev.Event]:
     run = declared(severity=Severity.SEV2)
     source = SlackSource(channel_id="C1", ts="1700000001.000200")
+    run.do(RecordCardRefusal(actor=SYSTEM_ACTOR, error="not_in_channel"), at(seconds=1))
+    run.do(RepostCard(actor=ALICE, source=source), at(seconds=30))
     run.do(AddNote(actor=ALICE, text="first\nsecond", source=source), at(minutes=1))
     run.do(
         RecordAiDraft(actor=SYSTEM_ACTOR, text="Draft", model="m-1", based_on=(1, 2), ai_written=True), at(minutes=2)

@@ -50,6 +50,8 @@ KINDS = [
     "draft",
     "breach",
     "snooze",
+    "card refused",
+    "repost",
 ]
 
 
@@ -111,6 +113,11 @@ def _draw_command(data: st.DataObject, state: IncidentState, now: datetime) -> t
             elif seen == "due, caught up":
                 now = max(now, due)  # the scheduler wakes up when the clock is due
             command = cmd.RecordSlaBreach(actor=cmd.SYSTEM_ACTOR, kind=clock, due_at=due)
+        case "card refused":
+            error = data.draw(st.one_of(st.sampled_from(["not_in_channel", "is_archived"]), TEXT))
+            command = cmd.RecordCardRefusal(actor=cmd.SYSTEM_ACTOR, error=error)
+        case "repost":
+            command = cmd.RepostCard(actor=actor, source=source)
         case _:
             command = cmd.Snooze(actor=actor, source=source, duration=data.draw(SNOOZES))
     return command, now

@@ -231,7 +231,9 @@ async def test_a_permanent_error_fails_the_row_and_later_incidents_still_go_out(
     assert second.channel == OTHER_CHANNEL
     await bot.settle()
     await asyncio.sleep(1.5)  # a sweep or two: the failed row stays failed
-    assert len(slack.calls_to("chat.postMessage")) == 2, slack.summary()
+    posts = slack.calls_to("chat.postMessage")
+    assert [c.args["channel"] for c in posts] == [CHANNEL, ALICE, OTHER_CHANNEL], slack.summary()
+    assert "channel_not_found" in posts[1].args["text"], "the declarer is told, directly, why"
     assert (await bot.stored(1)).card_ts is None
     [first_row, second_row] = await outbox_rows(bot, kinds.POST_CARD)
     assert first_row.failed_at is not None

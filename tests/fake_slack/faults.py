@@ -23,9 +23,14 @@ class Fault:
     retry_after: int = 0
     seconds: float = 0.0
     process: bool = False  # hang only: handle the request normally once the delay is over
+    channel: str | None = None  # only calls about this channel (e.g. the bot is not in it)
 
-    def matches(self, method: str) -> bool:
-        return self.remaining != 0 and self.method in (ANY_METHOD, method)
+    def matches(self, method: str, channel: str | None) -> bool:
+        return (
+            self.remaining != 0
+            and self.method in (ANY_METHOD, method)
+            and (self.channel is None or self.channel == channel)
+        )
 
 
 class FaultPlan:
@@ -40,9 +45,9 @@ class FaultPlan:
         self._faults.append(fault)
         return fault
 
-    def take(self, method: str) -> Fault | None:
+    def take(self, method: str, channel: str | None = None) -> Fault | None:
         for fault in self._faults:
-            if fault.matches(method):
+            if fault.matches(method, channel):
                 if fault.remaining is not None:
                     fault.remaining -= 1
                 return fault
@@ -104,9 +109,11 @@ class FaultControls:
         fault = Fault("hang", method, times, status=504, error="request_timeout", seconds=seconds, process=process)
         return self.faults.add(fault)
 
-    def error(self, method: str, error: str, times: int | None = 1) -> Fault:
-        """Answer HTTP 200 ``{"ok": false, "error": error}``; nothing changes."""
-        return self.faults.add(Fault("error", method, times, status=200, error=error))
+    def error(self, method: str, error: str, times: int | None = 1, *, channel: str | None = None) -> Fault:
+        """Answer HTTP 200 ``{"ok": false, "error": error}``; nothing changes. With ``channel``, only
+        calls about that channel: ``error("*", "not_in_channel", None, channel="C1")`` is a channel
+        the bot was never invited to, until :meth:`clear_faults` invites it."""
+        return self.faults.add(Fault("error", method, times, status=200, error=error, channel=channel))
 
     def clear_faults(self, method: str | None = None) -> None:
         self.faults.clear(method)

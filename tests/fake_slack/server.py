@@ -41,8 +41,9 @@ class FakeSlack(FaultControls, LocalSlack):
         self._limiter = None
         super().reset()
 
-    async def intercept(self, method: str) -> Reply | None:
-        fault = self.faults.take(method)
+    async def intercept(self, method: str, args: JSON) -> Reply | None:
+        channel = args.get("channel")
+        fault = self.faults.take(method, channel if isinstance(channel, str) else None)
         return None if fault is None else await self._fault_reply(fault)
 
     def admit(self, method: str, args: JSON) -> Reply | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -13,20 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.fake_slack import FakeSlack
-
-TOKEN = "xoxb-test"
-CHANNEL = "C0INCIDENTS"
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def client(slack: FakeSlack) -> AsyncWebClient:
-    return AsyncWebClient(token=TOKEN, base_url=slack.base_url, retry_handlers=[])
+from tests.fake_slack.conftest import CHANNEL, TOKEN
 
 
 def section(text: str) -> dict[str, Any]:

@@ -177,6 +177,8 @@ def test_audit_text_stays_within_a_message() -> None:
 def test_every_event_type_has_its_own_wording() -> None:
     story = declared()
     seen: dict[str, str] = {}
+    story.apply(cmd.RecordCardRefusal(actor="system", error="not_in_channel"), NOW)
+    story.apply(cmd.RepostCard(actor=REPORTER), NOW)
     story.apply(cmd.ChangeSeverity(actor=REPORTER, severity=Severity.SEV1), NOW)
     story.apply(cmd.Assign(actor=REPORTER, commander=COMMANDER), NOW)
     story.apply(cmd.ChangeStatus(actor=REPORTER, status=Status.IDENTIFIED), NOW)
