@@ -11,6 +11,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,20 +23,22 @@ from bot.config_file import FirebreakConfig, load_config
 from bot.delivery.card_refusals import CardRefusals
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.routing import SenderRouter
-from bot.delivery.senders import SlackSender
+from bot.delivery.senders import SlackSender, pooled_client
 from bot.effects import SlackEffects
-from bot.http import ENGINE, MAX_BODY_BYTES, SLACK_APP, add_routes
+from bot.http import ENGINE, MAX_BODY_BYTES, SLACK_APP, VERIFIER, add_routes
 from bot.playground import PLAYGROUND_SQLITE_PATH, add_playground, fresh_playground_database, playground_banner
 from bot.receivers.actions import ActionReceiver
 from bot.receivers.mentions import MentionReceiver
 from bot.receivers.replies import Replies
 from bot.receivers.slash import SlashReceiver
+from bot.receivers.view_opener import ViewOpener
 from bot.receivers.views import ViewReceiver
 from bot.requests_in_flight import RequestsInFlight
 from bot.scheduler import SlaScheduler
 from bot.service import IncidentService
 from bot.settings import Settings
 from bot.slack_app import build_slack_app
+from bot.slack_identity import SlackIdentity
 from bot.verbs import Verbs
 from storage.command_runner import CommandRunner
 from storage.database import DEFAULT_SQLITE_PATH, create_engine, database_config
@@ -47,6 +50,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SLACK_TIMEOUT_SECONDS = 10
+# How long startup waits for Slack to say who the bot is; past it the bot serves anyway, and the
+# identity arrives in the background (see bot.slack_identity).
+IDENTITY_WAIT_SECONDS = 3.0
 
 
 @dataclass
@@ -61,8 +67,10 @@ class Firebreak:
     service: IncidentService
     slack_app: AsyncApp
     in_flight: RequestsInFlight
+    identity: SlackIdentity
 
     async def close(self) -> None:
+        await self.identity.stop()
         await self.scheduler.stop()
         await self.dispatcher.stop()
         await self.http.close()
@@ -101,19 +109,22 @@ async def assemble(settings: Settings, clock: Clock, config: FirebreakConfig) ->
     scheduler = SlaScheduler(runner, effects, clock, dispatcher, tick=config.tick)
     verbs = Verbs(service)
     replies = Replies(service, client)
+    view_opener = ViewOpener(pooled_client(client, http))
+    identity = SlackIdentity(client)
     slack_app = build_slack_app(
         client,
-        settings.slack_signing_secret,
+        identity,
         mentions=MentionReceiver(service, verbs, replies),
-        slash=SlashReceiver(service, verbs),
-        actions=ActionReceiver(service, verbs, replies),
+        slash=SlashReceiver(service, verbs, view_opener),
+        actions=ActionReceiver(service, verbs, replies, view_opener),
         views=ViewReceiver(service),
         in_flight=in_flight,
     )
     # Whatever a previous run committed but did not deliver goes out now.
     dispatcher.start()
     scheduler.start()
-    return Firebreak(engine, client, http, dispatcher, scheduler, service, slack_app, in_flight)
+    await identity.start(wait=IDENTITY_WAIT_SECONDS)
+    return Firebreak(engine, client, http, dispatcher, scheduler, service, slack_app, in_flight, identity)
 
 
 def _anthropic(settings: Settings) -> AsyncAnthropic | None:
@@ -145,6 +156,7 @@ def web_application(
         firebreak = await assemble(settings, clock or SystemClock(), config)
         app[FIREBREAK] = firebreak
         app[SLACK_APP] = firebreak.slack_app
+        app[VERIFIER] = SignatureVerifier(settings.slack_signing_secret)
         app[ENGINE] = firebreak.engine
         socket_mode = None
         if settings.slack_app_token:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,40 +21,62 @@ MAX_BODY_BYTES = 512 * 1024
 HEALTH_TIMEOUT_SECONDS = 2.0
 
 SLACK_APP = web.AppKey("slack_app", AsyncApp)
+VERIFIER = web.AppKey("verifier", SignatureVerifier)
 ENGINE = web.AppKey("engine", AsyncEngine)
 
 
 async def slack_events(request: web.Request) -> web.StreamResponse:
-    if not _timestamp_is_a_number(request.headers.get("X-Slack-Request-Timestamp")):
-        # Bolt's verifier crashes on such a header (a 500 here); it is simply not a request from Slack.
-        return web.Response(status=401, text="")
-    response = await request.app[SLACK_APP].async_dispatch(await _bolt_request(request))
-    if response.status == 401:
+    """Every Slack request: its signature checked before anything is parsed, then the body shaped
+    like a Slack payload, then Bolt. What is refused is said in the log once, without a traceback."""
+    try:
+        # Slack sends UTF-8 and signs those bytes; the verifier needs them as text.
+        body = (await request.read()).decode("utf-8")
+    except UnicodeDecodeError:
+        log.info("refused a request whose body is not UTF-8", extra={"path": request.path})
+        return web.Response(status=400, text="the body is not UTF-8")
+    if not _signed(request.app[VERIFIER], body, request.headers):
         log.info("refused a request with a missing, wrong or stale signature", extra={"path": request.path})
-    if response.status >= 500:
+        return web.Response(status=401, text="")
+    bolt_request, problem = _bolt_request(request, body)
+    if bolt_request is None:
+        # Signed, so from someone with the secret, yet Slack never sends it.
+        log.warning("refused a signed body that is no Slack payload", extra={"problem": problem, "path": request.path})
+        return web.Response(status=400, text=f"not a Slack payload: {problem}")
+    response = await request.app[SLACK_APP].async_dispatch(bolt_request)
+    if response.status == 503:
+        log.info("asked Slack to send a request again: it was not recorded", extra={"path": request.path})
+    elif response.status >= 500:
         # Listeners answer people themselves; a 5xx would only make Slack resend the request.
         log.error("Slack request failed inside Bolt", extra={"status": response.status, "path": request.path})
         return web.Response(status=200, text="")
     return await to_aiohttp_response(response)
 
 
-async def _bolt_request(request: web.Request) -> AsyncBoltRequest:
-    """The request for Bolt. Bolt reads the body before it checks the signature, and raises on one
-    that is not shaped like a Slack payload (a 500, and an error logged). Such a body goes on as an
-    empty payload, its signature still checked over what was sent: a forgery gets 401, and a
-    correctly signed request with a body Slack would never send gets 404 (unhandled)."""
-    problem = None
+# Digits enough for any Unix time; a longer "timestamp" would only make int() work hard.
+_TIMESTAMP_MAX_DIGITS = 12
+
+
+def _signed(verifier: SignatureVerifier, body: str, headers: Mapping[str, str]) -> bool:
+    timestamp = headers.get("X-Slack-Request-Timestamp")
+    if timestamp is None or not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > _TIMESTAMP_MAX_DIGITS:
+        return False  # the verifier would raise on it: simply not a request from Slack
+    return verifier.is_valid(body, timestamp, headers.get("X-Slack-Signature"))
+
+
+def _bolt_request(request: web.Request, body: str) -> tuple[AsyncBoltRequest | None, str]:
+    """The request for Bolt, or why there is none: Bolt raises (a 500, and an error logged) on a
+    body that is not shaped like a Slack payload."""
+    charset = (request.charset or "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        return None, f"charset {charset[:40]!r} (Slack sends UTF-8)"
     try:
-        bolt_request = await to_bolt_request(request)
-        problem = _malformed(bolt_request.body)
+        bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
+    except RecursionError:  # json refuses nesting deeper than the interpreter's recursion limit
+        return None, "nested too deeply"
     except (ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
-        problem = f"unparseable ({type(error).__name__})"
-    if problem is None:
-        return bolt_request
-    log.warning("a request body that is no Slack payload", extra={"problem": problem, "path": request.path})
-    blank = AsyncBoltRequest(body="", query=request.query_string, headers=dict(request.headers))
-    blank.raw_body = (await request.read()).decode("utf-8", errors="replace")
-    return blank
+        return None, f"unparseable ({type(error).__name__})"
+    problem = _malformed(bolt_request.body)
+    return (None, problem) if problem else (bolt_request, "")
 
 
 # Where Slack sends an id or an object, Bolt reads it as either; anything else makes it raise.
@@ -84,18 +108,9 @@ def _malformed(body: object) -> str | None:  # noqa: PLR0911 - one reason per sh
         view = body["view"]
         if not isinstance(view, dict) or not isinstance(view.get("callback_id", ""), str):
             return "view is not an object with a callback_id"
+        if not isinstance(view.get("type"), str):
+            return "view without a type"
     return None
-
-
-def _timestamp_is_a_number(value: str | None) -> bool:
-    """A missing timestamp is Bolt's to refuse (401); an unparseable one would make it raise."""
-    if value is None:
-        return True
-    try:
-        int(value)
-    except ValueError:
-        return False
-    return True
 
 
 async def health(request: web.Request) -> web.StreamResponse:
@@ -108,21 +123,6 @@ async def health(request: web.Request) -> web.StreamResponse:
     return web.json_response({"status": "ok", "database": "ok"})
 
 
-class _WithoutSignatureDetails(logging.Filter):
-    """Bolt logs a refused request's signature header and whole body at INFO: a stale request's
-    signature is a genuine one, and a body may be half a megabyte. The refusal is logged above,
-    without them."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Invalid request signature detected")
-
-
-_SIGNATURE_DETAILS = _WithoutSignatureDetails()
-
-
 def add_routes(app: web.Application) -> None:
-    verification = logging.getLogger("slack_bolt.RequestVerification")
-    if _SIGNATURE_DETAILS not in verification.filters:
-        verification.addFilter(_SIGNATURE_DETAILS)
     app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", health)

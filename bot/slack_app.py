@@ -6,14 +6,18 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.receivers.actions import ActionReceiver
-from bot.receivers.mentions import MentionReceiver
+from bot.receivers.mentions import MentionReceiver, SlackShouldResend
 from bot.receivers.slash import SlashReceiver
 from bot.receivers.views import ViewReceiver
 from bot.requests_in_flight import RequestsInFlight
+from bot.slack_identity import SlackIdentity
 from bot.views import action_ids as ids
 
 SLASH_COMMAND = "/incident"
@@ -22,7 +26,7 @@ _CARD_ACTION = re.compile(r"^incident\.")
 
 def build_slack_app(
     client: AsyncWebClient,
-    signing_secret: str,
+    identity: SlackIdentity,
     *,
     mentions: MentionReceiver,
     slash: SlashReceiver,
@@ -32,9 +36,16 @@ def build_slack_app(
 ) -> AsyncApp:
     # process_before_response: a listener commits before Slack gets its 200 (SPEC §7), so the 200
     # means "stored"; listeners only parse and commit, which keeps them well inside the 3 s.
+    # Requests are authorized from the identity learned at start, never by a Web API call on the
+    # way to the ack; Bolt's own client carries no token, or Bolt would authorize with auth.test.
+    # Signatures are verified by bot.http before the body is parsed, so Bolt need not again.
+    async def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
+        return identity.authorization(enterprise_id, team_id, user_id)
+
     app = AsyncApp(
-        client=client,
-        signing_secret=signing_secret,
+        client=AsyncWebClient(base_url=client.base_url, timeout=client.timeout, retry_handlers=[]),
+        authorize=authorize,
+        request_verification_enabled=False,
         process_before_response=True,
         raise_error_for_unhandled_request=False,
     )
@@ -43,9 +54,16 @@ def build_slack_app(
     counted = in_flight.track
 
     @app.event("app_mention")
-    async def on_mention(body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]) -> None:
+    async def on_mention(
+        body: dict[str, Any], event: dict[str, Any], context: dict[str, Any], request: AsyncBoltRequest
+    ) -> BoltResponse | None:
         with counted():
-            await mentions(body, event, context)
+            try:
+                await mentions(body, event, context, retry_num=_retry_num(request))
+            except SlackShouldResend as resend:
+                # Never a 200 for an event that was not stored: Slack takes a 200 as handled.
+                return BoltResponse(status=503, body=f"not recorded: {resend}; send it again")
+        return None
 
     @app.command(SLASH_COMMAND)
     async def on_slash(ack: AsyncAck, command: dict[str, Any], context: dict[str, Any]) -> None:
@@ -68,3 +86,12 @@ def build_slack_app(
             await views.resolve(ack, body, view)
 
     return app
+
+
+def _retry_num(request: AsyncBoltRequest) -> int:
+    """Which of Slack's resends this is (0: the first delivery)."""
+    values = request.headers.get("x-slack-retry-num") or ["0"]
+    try:
+        return max(0, int(values[0]))
+    except ValueError:
+        return 0

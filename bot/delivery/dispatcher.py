@@ -48,7 +48,6 @@ _SLACK_KINDS = frozenset(
         kinds.THREAD_MESSAGE,
         kinds.EPHEMERAL,
         kinds.RESPOND,
-        kinds.OPEN_VIEW,
         kinds.CHANNEL_MESSAGE,
         kinds.DIRECT_MESSAGE,
     }

@@ -18,7 +18,6 @@ REFRESH_CARD = "slack.refresh_card"
 THREAD_MESSAGE = "slack.thread_message"
 EPHEMERAL = "slack.ephemeral"
 RESPOND = "slack.respond"
-OPEN_VIEW = "slack.open_view"
 CHANNEL_MESSAGE = "slack.channel_message"
 DIRECT_MESSAGE = "slack.direct_message"
 
@@ -99,10 +98,6 @@ def respond(
 def direct_message(user: str, text: str) -> OutboxMessage:
     """A message in the bot's direct conversation with ``user`` (their app's Messages tab)."""
     return OutboxMessage(DIRECT_MESSAGE, {"user": user, "text": text}, detached=True)
-
-
-def open_view(trigger_id: str, view: dict[str, Any]) -> OutboxMessage:
-    return OutboxMessage(OPEN_VIEW, {"trigger_id": trigger_id, "view": view})
 
 
 def channel_message(channel: str, text: str, blocks: Sequence[dict[str, Any]] | None = None) -> OutboxMessage:

@@ -78,7 +78,6 @@ class SlackSender:
             kinds.THREAD_MESSAGE: self._thread_message,
             kinds.EPHEMERAL: self._ephemeral,
             kinds.RESPOND: self._respond,
-            kinds.OPEN_VIEW: self._open_view,
             kinds.CHANNEL_MESSAGE: self._channel_message,
             kinds.DIRECT_MESSAGE: self._direct_message,
         }
@@ -243,11 +242,6 @@ class SlackSender:
             ),
         )
         return {"ts": response["ts"], "channel": response.get("channel")}
-
-    async def _open_view(self, delivery: PendingDelivery) -> Result:
-        payload = delivery.payload
-        response = await self._client.views_open(trigger_id=payload["trigger_id"], view=payload["view"])
-        return {"view_id": response["view"]["id"]}
 
     async def _respond(self, delivery: PendingDelivery) -> Result:
         payload = delivery.payload

@@ -12,10 +12,10 @@ from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.delivery.messages import open_view
 from bot.origin import Origin, UserError
 from bot.receivers.fields import mapping, request_key, slack_id, slack_ts, trigger_id, user_id
 from bot.receivers.replies import Replies
+from bot.receivers.view_opener import ViewOpener
 from bot.service import IncidentService
 from bot.verbs import Verbs, ref_in
 from bot.views import action_ids as ids
@@ -30,10 +30,11 @@ from storage.command_runner import Duplicate
 
 
 class ActionReceiver:
-    def __init__(self, service: IncidentService, verbs: Verbs, replies: Replies) -> None:
+    def __init__(self, service: IncidentService, verbs: Verbs, replies: Replies, views: ViewOpener) -> None:
         self._service = service
         self._verbs = verbs
         self._replies = replies
+        self._views = views
 
     async def __call__(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         origin = _origin(body, action)
@@ -69,7 +70,7 @@ class ActionReceiver:
             trigger = trigger_id(body.get("trigger_id"))
             if trigger is None:
                 raise UserError("Slack sent no trigger to open the resolve form: use `/incident resolve`.")
-            await self._service.queue([open_view(trigger, resolve_modal(ref))], origin.key)
+            await self._views.open(trigger, resolve_modal(ref), instead=f"`/incident resolve {ref} [summary]`")
             return
         await self._service.apply(origin, ref, self._command(origin, action_id, action))
 

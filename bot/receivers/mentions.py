@@ -9,6 +9,7 @@ from typing import Any
 from bot.grammar import ParseError, parse
 from bot.origin import Origin, UserError
 from bot.receivers.fields import request_key, slack_id, slack_ts, user_text
+from bot.receivers.outage import database_unavailable
 from bot.receivers.replies import Replies
 from bot.service import IncidentService
 from bot.verbs import Verbs
@@ -18,22 +19,35 @@ log = logging.getLogger(__name__)
 _ANY_MENTION_OF = r"<@{user}(?:\|[^>]*)?>"
 
 
+class SlackShouldResend(Exception):
+    """The event was not recorded, for a reason that passes (the database, the bot's identity):
+    answered with a 5xx, so that Slack sends it again instead of taking it as handled."""
+
+
 class MentionReceiver:
     def __init__(self, service: IncidentService, verbs: Verbs, replies: Replies) -> None:
         self._service = service
         self._verbs = verbs
         self._replies = replies
 
-    async def __call__(self, body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]) -> None:
+    async def __call__(
+        self, body: dict[str, Any], event: dict[str, Any], context: dict[str, Any], *, retry_num: int = 0
+    ) -> None:
+        """Handle one ``app_mention``; raises :class:`SlackShouldResend` when it was not recorded."""
         if event.get("bot_id") or event.get("subtype"):
             return  # another bot, or our own message: answering would start a loop
         origin = _origin(body, event, context)
         if origin is None:
             log.warning("ignored a malformed app_mention", extra={"event_id": str(body.get("event_id"))[:80]})
             return
+        bot_user_id = context.get("bot_user_id")
+        if not bot_user_id:
+            # Without it the command cannot be told from the mention (see bot.slack_identity).
+            log.warning("a mention arrived before the bot's identity is known; Slack will send it again")
+            raise SlackShouldResend("the bot's identity is not known yet")
         try:
             in_thread = origin.thread_ts is not None and await self._service.is_incident_thread(origin)
-            text = strip_mentions(user_text(event.get("text")), context.get("bot_user_id"))
+            text = strip_mentions(user_text(event.get("text")), bot_user_id)
             parsed = parse(text, slash=False, in_incident_thread=in_thread)
             result = await self._verbs.run(parsed, origin, slash=False)
             reply = result.to_tell
@@ -45,14 +59,16 @@ class MentionReceiver:
         except UserError as error:
             await self._replies.refuse(origin, error.message)
         except Exception as error:
-            await self._replies.failed(origin, "a mention", error)
+            if not database_unavailable(error):
+                await self._replies.failed(origin, "a mention", error)
+                return
+            await self._replies.not_recorded(origin, "a mention", error, retry_num)
+            raise SlackShouldResend("the database is unavailable") from error
 
 
-def strip_mentions(text: str, bot_user_id: str | None) -> str:
+def strip_mentions(text: str, bot_user_id: str) -> str:
     """The command is what is left once the bot's own mentions are taken out."""
-    if bot_user_id:
-        text = re.sub(_ANY_MENTION_OF.format(user=re.escape(bot_user_id)), " ", text)
-    return text.strip()
+    return re.sub(_ANY_MENTION_OF.format(user=re.escape(bot_user_id)), " ", text).strip()
 
 
 def _origin(body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]) -> Origin | None:

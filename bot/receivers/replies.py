@@ -18,11 +18,13 @@ from bot.delivery.messages import ephemeral
 from bot.origin import Origin
 from bot.receivers.outage import database_unavailable, log_unavailable
 from bot.service import IncidentService
-from bot.views.messages import error_text, unavailable_text, unexpected_error_text
+from bot.views.messages import RESENT_LATER_TEXT, error_text, unavailable_text, unexpected_error_text
 
 log = logging.getLogger(__name__)
 
 DIRECT_REPLY_TIMEOUT = 2.0
+# Slack sends an event it got no 200 for three more times (X-Slack-Retry-Num 1, 2, 3), then gives up.
+SLACK_LAST_RETRY = 3
 
 
 def new_error_id() -> str:
@@ -59,6 +61,15 @@ class Replies:
             await self._direct(origin, unavailable_text())
             return
         await self.apologise(origin, unexpected(origin, what))
+
+    async def not_recorded(self, origin: Origin, what: str, error: Exception, retry_num: int) -> None:
+        """An event that could not be recorded and is answered so that Slack sends it again: its
+        author hears it once, when it first arrives, and again only if Slack's last try fails too."""
+        log_unavailable(what, error, _ids(origin) | {"slack_retry_num": retry_num})
+        if retry_num == 0:
+            await self._direct(origin, RESENT_LATER_TEXT)
+        elif retry_num >= SLACK_LAST_RETRY:
+            await self._direct(origin, unavailable_text())
 
     async def _direct(self, origin: Origin, text: str) -> None:
         try:

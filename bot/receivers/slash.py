@@ -6,11 +6,11 @@ from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.delivery.messages import open_view
 from bot.grammar import ParseError, Verb, parse
 from bot.origin import Origin, UserError
 from bot.receivers.fields import request_key, response_url, slack_id, trigger_id, user_text
 from bot.receivers.replies import failure_text
+from bot.receivers.view_opener import ViewOpener
 from bot.service import IncidentService
 from bot.verbs import Verbs
 from bot.views.messages import error_text
@@ -18,9 +18,10 @@ from bot.views.modals import declare_modal
 
 
 class SlashReceiver:
-    def __init__(self, service: IncidentService, verbs: Verbs) -> None:
+    def __init__(self, service: IncidentService, verbs: Verbs, views: ViewOpener) -> None:
         self._service = service
         self._verbs = verbs
+        self._views = views
 
     async def __call__(self, ack: AsyncAck, command: dict[str, Any], context: dict[str, Any]) -> None:
         origin = _origin(command, context)
@@ -30,7 +31,7 @@ class SlashReceiver:
         try:
             parsed = parse(user_text(command.get("text")), slash=True, in_incident_thread=False)
             if parsed.verb is Verb.DECLARE and parsed.title is None:
-                await self._open_declare_modal(origin, command)
+                await self._open_declare_modal(origin, command)  # before the ack: the trigger expires
                 await ack()
                 return
             result = await self._verbs.run(parsed, origin, slash=True)
@@ -54,7 +55,9 @@ class SlashReceiver:
         trigger = trigger_id(command.get("trigger_id"))
         if trigger is None:
             raise UserError("Slack sent no trigger to open the declare form: use `/incident declare <title>`.")
-        await self._service.queue([open_view(trigger, declare_modal(origin.channel_id))], origin.key)
+        await self._views.open(
+            trigger, declare_modal(origin.channel_id), instead="`/incident declare <title> [sev1-4]`"
+        )
 
 
 def _origin(command: dict[str, Any], context: dict[str, Any]) -> Origin | None:

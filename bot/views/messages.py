@@ -146,6 +146,13 @@ def unexpected_error_text(error_id: str) -> str:
 UNAVAILABLE_TEXT = "⏳ I can't reach my database right now, so nothing was changed. Please try again in a moment."
 
 
+# A mention Slack will send again (its event was answered 503): nothing to do yet.
+RESENT_LATER_TEXT = (
+    "⏳ I can't reach my database right now, so this isn't recorded yet. Slack will send it to me again "
+    "within a few minutes and it will go through then; there is no need to repeat it."
+)
+
+
 def unavailable_text() -> str:
     """The answer to a command that arrived while the database was down: it was not recorded."""
     return UNAVAILABLE_TEXT

@@ -1,4 +1,4 @@
-"""The declare and resolve modals end to end: opened through the outbox with the request's trigger,
+"""The declare and resolve modals end to end: opened with the request's trigger while it is handled,
 submitted with ``view.state.values``; a bad field is answered inline in the HTTP response and
 changes nothing."""
 

@@ -88,7 +88,7 @@ async def exercise(client: Client, slack: FakeSlack, team: str) -> None:
     assert await client.post(interaction_form(click), FORM_TYPE) == 200
     envelope, _ = mention(slack.state, team_id=team, user=ALICE, channel=CHANNEL, text="forged")
     assert await client.post(json.dumps(envelope), JSON_TYPE, secret="a-forgers-guess") == 401
-    assert await client.post("{broken", JSON_TYPE) == 404
+    assert await client.post("{broken", JSON_TYPE) == 400
 
 
 def secrets(client: Client) -> dict[str, str]:

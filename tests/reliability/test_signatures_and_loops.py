@@ -8,6 +8,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import logging
 import time
 from typing import Any
 
@@ -29,7 +30,7 @@ from tests.e2e.payloads import (
 )
 from tests.e2e.signing import slack_signature_headers
 from tests.fake_slack import FakeSlack
-from tests.reliability.support import figures
+from tests.reliability.support import CapturedLogs, figures
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +73,7 @@ async def test_a_forged_or_stale_modal_submission_is_refused(bot: BotUnderTest, 
     assert statuses == [401, 401]
     await asyncio.sleep(0.2)
     assert await totals(bot) == before
-    assert slack.calls == []
+    assert [c for c in slack.calls if c.method != "auth.test"] == [], slack.summary()
 
 
 @pytest.mark.parametrize(
@@ -90,12 +91,62 @@ async def test_a_forged_or_stale_modal_submission_is_refused(bot: BotUnderTest, 
 async def test_a_body_that_is_no_slack_payload_is_refused_without_a_500(
     bot: BotUnderTest, slack: FakeSlack, body: str, content_type: str
 ) -> None:
-    """Bolt reads such a body before checking its signature, and raised on it (a 500): now a
-    forgery still gets 401, and the same body correctly signed gets 404 (nothing handles it)."""
+    """Bolt reads such a body before checking its signature, and raised on it (a 500): now the
+    signature is checked first, so a forgery gets 401, and the same body correctly signed gets 400
+    naming what is wrong with it."""
     before = await totals(bot)
     forged_status = (await bot.post(body, content_type, headers=forged(body), signed=False)).status
-    signed_status = (await bot.post(body, content_type)).status
-    assert (forged_status, signed_status) == (401, 404)
+    signed = await bot.post(body, content_type)
+    assert (forged_status, signed.status) == (401, 400)
+    assert signed.text.startswith("not a Slack payload: ")
+    assert await totals(bot) == before
+
+
+def nested_json(depth: int) -> str:
+    return '{"type": "event_callback", "event": ' + "[" * depth + "]" * depth + "}"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "problem"),
+    [
+        (nested_json(100_000), JSON_TYPE, "nested too deeply"),
+        ("payload=" + "%5B" * 100_000, FORM_TYPE, "nested too deeply"),
+        ('{"type": "event_callback"}', "application/json; charset=x-no-such-charset", "charset"),
+        ('{"type": "event_callback"}', "application/json; charset=latin-1", "charset"),
+    ],
+    ids=["json-100k-deep", "form-payload-100k-deep", "unknown-charset", "other-charset"],
+)
+async def test_hostile_bodies_are_refused_before_parsing_with_a_4xx_and_no_traceback(
+    bot: BotUnderTest, captured_logs: CapturedLogs, body: str, content_type: str, problem: str
+) -> None:
+    """An unsigned body nested 100,000 deep, or declaring a charset Python does not know, made the
+    bot log a traceback and answer 500. The signature is now checked first, over the raw bytes, so
+    such a body is refused with 401 unparsed; signed, it gets a 400 naming the problem."""
+    before = await totals(bot)
+    unsigned = await bot.post(body, content_type, headers=forged(body), signed=False)
+    signed = await bot.post(body, content_type)
+    assert (unsigned.status, signed.status) == (401, 400)
+    assert problem in signed.text
+    assert captured_logs.errors() == [], captured_logs.describe(captured_logs.errors())
+    refusals = [r for r in captured_logs.records if r.name == "bot.http"]
+    assert [r.levelname for r in refusals] == ["INFO", "WARNING"], captured_logs.describe(refusals)
+    assert all(r.exc_info is None for r in captured_logs.records)
+    assert await totals(bot) == before
+
+
+async def test_a_signed_view_submission_without_a_view_type_gets_400_and_one_log_line(
+    bot: BotUnderTest, captured_logs: CapturedLogs
+) -> None:
+    """Bolt logged two ERROR lines (KeyError 'type') for it; error logs must mean something."""
+    values: dict[str, dict[str, Any]] = {ids.DECLARE_TITLE_BLOCK: {ids.INPUT: {"value": "Typeless view"}}}
+    payload = view_submission(bot.workspace, ALICE, declare_modal(CHANNEL), values, "V0TYPELESS")
+    del payload["view"]["type"]
+    before = await totals(bot)
+    response = await bot.interact(payload)
+    assert (response.status, response.text) == (400, "not a Slack payload: view without a type")
+    assert captured_logs.errors() == [], captured_logs.describe(captured_logs.errors())
+    said = [r for r in captured_logs.records if r.levelno >= logging.WARNING]
+    assert [(r.name, getattr(r, "problem", None)) for r in said] == [("bot.http", "view without a type")]
     assert await totals(bot) == before
 
 
@@ -110,7 +161,7 @@ async def test_a_body_that_is_not_utf8_is_refused_without_a_500(bot: BotUnderTes
         session.post(f"{bot.url}/slack/events", data=body, headers=headers) as response,
     ):
         status = response.status
-    assert status in (401, 404), "refused: Slack sends UTF-8"
+    assert status == 400, "refused: Slack sends UTF-8"
     assert await totals(bot) == before
 
 
