@@ -25,7 +25,7 @@ from sqlalchemy import Select, text
 from bot.effects import SlackEffects
 from bot.scheduler import SlaScheduler
 from storage.command_runner import CommandRunner
-from storage.database import create_engine, database_config
+from storage.database import create_engine, database_config, unbounded
 from storage.incident_repository import due_query
 from storage.migrate import upgrade
 from tests.clock import MutableClock
@@ -67,14 +67,16 @@ async def run(closed: int = CLOSED, open_: int = OPEN) -> dict[str, Any]:
         try:
             await upgrade(engine)
             ack_due = NOW + timedelta(minutes=15)
-            async with engine.begin() as connection:
-                await connection.execute(
-                    text(_FILL),
-                    {"closed": closed, "total": closed + open_, "declared": NOW, "ack_due": ack_due},
-                )
-            async with engine.connect() as connection:
-                await connection.execute(text("COMMIT"))
-                await connection.execute(text("ANALYZE"))
+            # Filling the table is no request: it may take longer than one may.
+            async with unbounded(engine) as filling:
+                async with filling.begin() as connection:
+                    await connection.execute(
+                        text(_FILL),
+                        {"closed": closed, "total": closed + open_, "declared": NOW, "ack_due": ack_due},
+                    )
+                async with filling.connect() as connection:
+                    await connection.execute(text("COMMIT"))
+                    await connection.execute(text("ANALYZE"))
             clock = MutableClock(NOW)
             scheduler = SlaScheduler(
                 CommandRunner(engine), SlackEffects(), clock, _NoWake(), tick=timedelta(seconds=30)

@@ -17,6 +17,7 @@ from storage.command_runner import Change, CommandRunner, Duplicate
 from storage.event_store import RecordedEvent
 from storage.incident_lookup import Candidates, Finder, Lookup
 from storage.incident_repository import StoredIncident
+from storage.lock_waits import Busy
 from storage.outbox import OutboxMessage
 
 
@@ -106,10 +107,12 @@ class IncidentService:
 
     @staticmethod
     async def _guard(pending: Awaitable[Change | Duplicate]) -> Change | Duplicate:
-        """Domain refusals become user errors: the message is already written for people."""
+        """Domain refusals become user errors: the message is already written for people. So does
+        a command that found its incident locked by another request for too long: nothing was
+        changed, and the person is told to try again (it is expected, not a bug)."""
         try:
             return await pending
-        except DomainError as refused:
+        except (DomainError, Busy) as refused:
             raise UserError(refused.message) from refused
 
 

@@ -6,12 +6,10 @@ not even its idempotency key, so the same request can be retried once the refusa
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from weakref import WeakValueDictionary
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,9 +23,10 @@ from domain.incident import Incident, IncidentRef, IncidentState, Undeclared
 from domain.sla import DEFAULT_POLICY, SlaPolicy
 from storage.batch_writes import BatchWrites
 from storage.event_store import RecordedEvent, numbered
-from storage.group_commit import DEFERRED, Deferred, GroupCommit
+from storage.group_commit import DEFERRED, Deferred, GroupCommit, RunBatch
 from storage.incident_lookup import Candidates, Finder, Lookup
 from storage.incident_repository import ConcurrentModification, StoredIncident
+from storage.lock_waits import Busy, Turns, lock_not_available, sqlstate
 from storage.outbox import OutboxMessage
 from storage.unit_of_work import UnitOfWork
 
@@ -38,6 +37,12 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 64
 # deadlock_detected, serialization_failure
 _RETRY_ALONE_SQLSTATES = frozenset({"40P01", "40001"})
+# How long a declaration may queue for its workspace's counter (see CommandRunner.declare); each
+# one ahead of it holds the turn for at most lock_timeout when another replica holds the counter.
+NUMBERING_TURN_SECONDS = 1.0
+_DECLARATION_BUSY = (
+    "Another request declaring an incident here has not finished; nothing was changed — try again in a few seconds."
+)
 
 
 class ThreadAlreadyIncident(DomainError):
@@ -76,20 +81,14 @@ class CommandRunner:
     def __init__(self, engine: AsyncEngine, policy: SlaPolicy = DEFAULT_POLICY) -> None:
         self._engine = engine
         self.policy = policy
-        self._numbering: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        # Declarations of one workspace take their number one after another: the counter's row
+        # stays locked until commit. Queueing for it here, first come first served, keeps at most
+        # one of this process's declarations waiting on that row lock, instead of all of them
+        # racing for it each time it is released (which starves some for seconds under a burst).
+        self._numbering = Turns(NUMBERING_TURN_SECONDS, _DECLARATION_BUSY)
         self._group: GroupCommit[_Execution, Change | Duplicate] = GroupCommit(
-            self._execute_batch, max_batch=MAX_BATCH, alone_on=_lies_in_data
+            self._execute_batch, max_batch=MAX_BATCH, alone_on=self._rerun_alone
         )
-
-    def _numbering_turn(self, workspace_id: str) -> asyncio.Lock:
-        """Declarations of one workspace take their number one after another: the counter's row
-        stays locked until commit. Queueing for it here, first come first served, keeps at most one
-        of this process's declarations waiting on that row lock, instead of all of them racing for
-        it each time it is released (which starves some for seconds under a burst)."""
-        lock = self._numbering.get(workspace_id)
-        if lock is None:
-            lock = self._numbering[workspace_id] = asyncio.Lock()
-        return lock
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self._engine)
@@ -109,7 +108,7 @@ class CommandRunner:
                     return Duplicate(idempotency_key)
                 if command.thread_ts is not None:
                     await self._refuse_if_thread_taken(uow, workspace_id, command.channel_id, command.thread_ts)
-                async with self._numbering_turn(workspace_id):
+                async with self._numbering.turn(workspace_id):
                     state = Undeclared(IncidentRef(workspace_id, await uow.counters.next_number(workspace_id)))
                     events = decide(state, command, now, self.policy)
                     after = _fold(state, events)
@@ -124,6 +123,10 @@ class CommandRunner:
                 raise
             async with self.unit_of_work() as uow:
                 await self._refuse_if_thread_taken(uow, workspace_id, command.channel_id, command.thread_ts)
+            raise
+        except DBAPIError as error:
+            if lock_not_available(error):
+                raise Busy(_DECLARATION_BUSY) from error
             raise
 
     async def execute(
@@ -141,15 +144,20 @@ class CommandRunner:
         Commands arriving while another transaction is in flight share the next one (see
         :mod:`storage.group_commit`); each is decided, and answered, on its own. The incident's row
         is locked before the idempotency key is checked, so a concurrent duplicate waits on the
-        lock and then finds the key taken.
+        lock and then finds the key taken. An incident another transaction keeps locked for longer
+        than lock_timeout is not waited for on: the command is answered
+        :class:`~storage.lock_waits.Busy` (see _rerun_alone).
         """
         return await self._group.submit(_Execution(target, command, now, idempotency_key, effects))
 
-    async def _execute_batch(self, jobs: Sequence[_Execution]) -> list[Change | Duplicate | BaseException | Deferred]:
+    async def _execute_batch(
+        self, jobs: Sequence[_Execution], *, wait: bool = True
+    ) -> list[Change | Duplicate | BaseException | Deferred]:
         accepted: list[tuple[Change, Sequence[OutboxMessage], _Execution]] = []
         async with self.unit_of_work() as uow:
             finders = [_finder(job.target) for job in jobs]
-            candidates = await uow.incidents.candidates([finder.lookup for finder in finders], lock=True)
+            lookups = [finder.lookup for finder in finders]
+            candidates = await uow.incidents.candidates(lookups, lock=True, wait=wait)
             located = [_choose(finder, candidates) for finder in finders]
             keys = [
                 job.idempotency_key
@@ -175,6 +183,36 @@ class CommandRunner:
                 )
                 await uow.write(writes, max(job.now for _, _, job in accepted))
         return outcomes
+
+    def _rerun_alone(self, error: BaseException) -> RunBatch[_Execution, Change | Duplicate] | None:
+        """How each command of a batch that failed with ``error`` runs alone: as the batch did,
+        after a conflict or a deadlock (see _lies_in_data); after a row stayed locked for all of
+        lock_timeout, without waiting for locks, so that the commands on other incidents go
+        through at once and those on the locked one are refused at once (they have waited their
+        share, and the commands queued behind them are waiting too); otherwise not at all."""
+        if _lies_in_data(error):
+            return self._execute_batch
+        if lock_not_available(error):
+            return self._execute_unless_locked
+        return None
+
+    async def _execute_unless_locked(
+        self, jobs: Sequence[_Execution]
+    ) -> list[Change | Duplicate | BaseException | Deferred]:
+        try:
+            return await self._execute_batch(jobs, wait=False)
+        except DBAPIError as error:
+            if not lock_not_available(error):
+                raise
+            [job] = jobs
+            finder = _finder(job.target)
+            async with self.unit_of_work() as uow:
+                found = _choose(finder, await uow.incidents.candidates([finder.lookup]))
+            name = found.incident.ref if isinstance(found, StoredIncident) else "That incident"
+            raise Busy(
+                f"{name} is being changed by another request that has not finished; nothing was changed — "
+                "try again in a few seconds."
+            ) from error
 
     def _decide_one(
         self,
@@ -325,7 +363,7 @@ def _lies_in_data(error: BaseException) -> bool:
     replica): running each command alone isolates it. Anything else fails them all."""
     if isinstance(error, IntegrityError | ConcurrentModification):
         return True
-    return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) in _RETRY_ALONE_SQLSTATES
+    return sqlstate(error) in _RETRY_ALONE_SQLSTATES
 
 
 def _projections(changes: Sequence[Change]) -> list[tuple[int, Incident, Incident]]:

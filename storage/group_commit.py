@@ -7,9 +7,10 @@ table and one COMMIT. With nothing in flight a command starts at once, so a quie
 exactly as fast as before.
 
 A batch is all or nothing. If it fails for a reason that lies in one command's data (a key or
-version conflict, a deadlock with another replica), each of its commands is run again alone, once,
-so one bad command never costs the others theirs. Any other failure (the database is down) is every
-command's answer at once, instead of each one timing out in turn.
+version conflict, a deadlock with another replica, a row held locked by another transaction for
+too long), each of its commands is run again alone, once, so one bad command never costs the others
+theirs; how it is run alone depends on the failure (see ``alone_on``). Any other failure (the
+database is down) is every command's answer at once, instead of each one timing out in turn.
 """
 
 from __future__ import annotations
@@ -38,10 +39,13 @@ DEFERRED = Deferred()
 # A batch's answer for each of its commands, in order: a result, the exception that is its
 # answer, or DEFERRED.
 RunBatch = Callable[[Sequence[J]], Awaitable[Sequence[R | BaseException | Deferred]]]
+# For a batch's failure: how to run each of its commands alone, or None if the failure is every
+# command's answer.
+RerunAlone = Callable[[BaseException], RunBatch[J, R] | None]
 
 
 class GroupCommit(Generic[J, R]):
-    def __init__(self, run_batch: RunBatch[J, R], *, max_batch: int, alone_on: Callable[[BaseException], bool]) -> None:
+    def __init__(self, run_batch: RunBatch[J, R], *, max_batch: int, alone_on: RerunAlone[J, R]) -> None:
         self._run_batch = run_batch
         self._max_batch = max_batch
         self._alone_on = alone_on
@@ -72,14 +76,16 @@ class GroupCommit(Generic[J, R]):
             raise
 
     async def _run(
-        self, batch: list[tuple[J, asyncio.Future[R]]], *, may_rerun: bool = True
+        self, batch: list[tuple[J, asyncio.Future[R]]], alone: RunBatch[J, R] | None = None
     ) -> list[tuple[J, asyncio.Future[R]]]:
-        """Run one batch and answer its commands; returns those deferred to the next batch."""
+        """Run one batch (or, with ``alone``, one command of a failed batch that way) and answer its
+        commands; returns those deferred to the next batch."""
         try:
             try:
-                outcomes = await self._run_batch([job for job, _ in batch])
+                outcomes = await (alone or self._run_batch)([job for job, _ in batch])
             except Exception as error:
-                if not (may_rerun and self._alone_on(error)):
+                rerun = None if alone else self._alone_on(error)
+                if rerun is None:
                     for _, future in batch:
                         _answer(future, error)
                     return []
@@ -89,7 +95,7 @@ class GroupCommit(Generic[J, R]):
                 deferred: list[tuple[J, asyncio.Future[R]]] = []
                 for item in batch:
                     if not item[1].cancelled():
-                        deferred.extend(await self._run([item], may_rerun=False))
+                        deferred.extend(await self._run([item], rerun))
                 return deferred
         except BaseException as cancelled:
             for _, future in batch:

@@ -115,6 +115,7 @@ def _postgres_candidates(lock: bool) -> str:
 
 
 _POSTGRES_CANDIDATES = {lock: _postgres_candidates(lock) for lock in (False, True)}
+_POSTGRES_CANDIDATES_NOWAIT = _POSTGRES_CANDIDATES[True] + " NOWAIT"
 # The kinds of lookup in the order of the statement's parameters, with how many columns each has.
 _POSTGRES_ARMS = (("named", 2), ("threads", 3), ("open_in", 2), ("resolved_in", 2))
 
@@ -135,8 +136,13 @@ class IncidentRepository:
     async def get(self, ref: IncidentRef) -> StoredIncident | None:
         return await self._one(_BY_REF, {"workspace_id": ref.workspace_id, "number": ref.number})
 
-    async def candidates(self, lookups: Sequence[Lookup], *, lock: bool = False) -> Candidates:
-        """The incidents ``lookups`` may mean, read together; with ``lock``, row-locked until commit."""
+    async def candidates(self, lookups: Sequence[Lookup], *, lock: bool = False, wait: bool = True) -> Candidates:
+        """The incidents ``lookups`` may mean, read together; with ``lock``, row-locked until commit.
+
+        A row another transaction holds is waited for, at most the session's ``lock_timeout``
+        (see storage.database); with ``wait=False``, not at all. Either way the statement then
+        fails with SQLSTATE 55P03 (lock_not_available). SQLite has no row locks to wait for.
+        """
         values: dict[str, list[tuple[object, ...]]] = defaultdict(list)
         for lookup in lookups:
             if lookup.number is not None:
@@ -153,7 +159,8 @@ class IncidentRepository:
                 for kind, width in _POSTGRES_ARMS
                 for column in range(width)
             ]
-            rows = await self._connection.exec_driver_sql(_POSTGRES_CANDIDATES[lock], tuple(parameters))
+            statement = _POSTGRES_CANDIDATES[lock] if wait or not lock else _POSTGRES_CANDIDATES_NOWAIT
+            rows = await self._connection.exec_driver_sql(statement, tuple(parameters))
         else:
             rows = await self._connection.execute(_candidates_query(frozenset(values), lock), dict(values))
         return Candidates(map(_stored, rows))

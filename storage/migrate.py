@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.database import create_engine, database_config
+from storage.database import create_engine, database_config, unbounded
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,8 @@ async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
 
 
 async def _run(engine: AsyncEngine, direction: str, revision: str) -> None:
-    async with engine.begin() as connection:
+    # A migration may take longer than a request may, and may wait for another replica's.
+    async with unbounded(engine) as migrating, migrating.begin() as connection:
         if connection.dialect.name == "postgresql":
             await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
         await connection.run_sync(_alembic, direction, revision)

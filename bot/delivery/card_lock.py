@@ -13,7 +13,10 @@ from contextlib import asynccontextmanager
 from weakref import WeakValueDictionary
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from storage.lock_waits import lock_not_available
 
 _CARD_LOCK_SPACE = 0x43415244  # "CARD": keeps these keys apart from other advisory locks
 _local_locks: WeakValueDictionary[tuple[int, int], asyncio.Lock] = WeakValueDictionary()
@@ -30,13 +33,27 @@ async def card_lock(engine: AsyncEngine, incident_id: int) -> AsyncIterator[None
             yield
             return
         async with engine.connect() as connection:
-            await connection.execute(
-                text("SELECT pg_advisory_lock(:space, :id)"), {"space": _CARD_LOCK_SPACE, "id": incident_id}
-            )
+            # A session lock needs no transaction, and none must stay open while the card is sent:
+            # Postgres ends a session left idle in a transaction for seconds (see storage.database).
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await _lock(connection, incident_id)
             try:
                 yield
             finally:
                 await connection.execute(
                     text("SELECT pg_advisory_unlock(:space, :id)"), {"space": _CARD_LOCK_SPACE, "id": incident_id}
                 )
-                await connection.commit()
+
+
+async def _lock(connection: AsyncConnection, incident_id: int) -> None:
+    """Another replica may be sending this card, for seconds when Slack paces it: each attempt
+    waits as long as the session's lock_timeout allows, and the next one follows at once."""
+    while True:
+        try:
+            await connection.execute(
+                text("SELECT pg_advisory_lock(:space, :id)"), {"space": _CARD_LOCK_SPACE, "id": incident_id}
+            )
+            return
+        except DBAPIError as error:
+            if not lock_not_available(error):
+                raise

@@ -1,8 +1,10 @@
 """Telling a database outage apart from a bug.
 
-When Postgres is restarting or unreachable, a command cannot be recorded, and so nothing was
-changed: the person is asked to try again in a moment (or, for events, Slack's retry is left to
-do it). That is expected and logged as a warning, without a traceback; anything else is a bug.
+When Postgres is restarting, unreachable or silent, a command cannot be recorded, and so nothing
+was changed: the person is asked to try again in a moment (or, for events, Slack's retry is left to
+do it). So it is when Postgres ended a statement at one of the bounds a request has (see
+storage.database): a lock held elsewhere for too long, a statement that ran too long. That is
+expected and logged as a warning, without a traceback; anything else is a bug.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.InsufficientResourcesError,
 )
+# lock_not_available (lock_timeout), query_canceled (statement_timeout)
+_OUT_OF_TIME = frozenset({"55P03", "57014"})
 _CHAIN_LIMIT = 8
 
 
@@ -35,7 +39,7 @@ def database_unavailable(error: BaseException) -> bool:
     for link in _chain(error):
         if isinstance(link, sa.DBAPIError) and link.connection_invalidated:
             return True
-        if isinstance(link, _UNAVAILABLE):
+        if isinstance(link, _UNAVAILABLE) or getattr(link, "sqlstate", None) in _OUT_OF_TIME:
             return True
     return False
 

@@ -8,7 +8,9 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.database import create_engine, database_config
 from tests.e2e.bot_process import BotProcess, bot_environment
 from tests.e2e.conftest import bot, database_url, migrated_template, slack
 from tests.fake_slack import FakeSlack
@@ -32,6 +34,14 @@ async def throwaway_cluster() -> AsyncIterator[pg.ThrowawayCluster]:
         yield server
     finally:
         server.destroy()
+
+
+@pytest.fixture
+async def database_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """The test's own engine on the test's database, beside the bot's."""
+    engine = create_engine(database_config(database_url))
+    yield engine
+    await engine.dispose()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.database import create_engine, database_config
+from storage.database import create_engine, database_config, unbounded
 from storage.incident_repository import due_query
 from storage.migrate import upgrade
 from tests.databases import fresh_postgres_database
@@ -36,11 +36,13 @@ async def crowded_engine() -> AsyncIterator[AsyncEngine]:
     async with fresh_postgres_database("firebreak_index") as url:
         engine = create_engine(database_config(url))
         await upgrade(engine)
-        async with engine.begin() as connection:
-            await connection.execute(text(_FILL), {"closed": 100_000, "total": 101_000, "now": NOW})
-        async with engine.connect() as connection:
-            await connection.execute(text("COMMIT"))
-            await connection.execute(text("ANALYZE incidents"))
+        # Filling 101,000 rows is no request: it may take longer than one may.
+        async with unbounded(engine) as filling:
+            async with filling.begin() as connection:
+                await connection.execute(text(_FILL), {"closed": 100_000, "total": 101_000, "now": NOW})
+            async with filling.connect() as connection:
+                await connection.execute(text("COMMIT"))
+                await connection.execute(text("ANALYZE incidents"))
         yield engine
         await engine.dispose()
 
