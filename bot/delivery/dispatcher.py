@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import Clock
 from bot.delivery import messages as kinds
 from bot.delivery.outcomes import PermanentFailure, RetryLater
+from bot.delivery.recording import until_recorded
 from storage.outbox import PendingDelivery, Settlement
 from storage.unit_of_work import UnitOfWork
 
@@ -147,10 +148,6 @@ def backoff(attempts: int) -> float:
     return base * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
 
 
-SETTLE_RETRY_FIRST_SECONDS = 0.2
-SETTLE_RETRY_MAX_SECONDS = 5.0
-
-
 class Settler:
     """Records deliveries in shared transactions (a group commit).
 
@@ -185,20 +182,12 @@ class Settler:
 
         Giving up would leave the rows leased, and when the lease ran out they would be sent again.
         """
-        delay = SETTLE_RETRY_FIRST_SECONDS
-        while True:
-            try:
-                async with UnitOfWork(self._engine) as uow:
-                    await uow.outbox.settle_delivered([settlement for settlement, _ in batch], self._clock.now())
-            except Exception as error:
-                log.warning(
-                    "could not record deliveries Slack accepted; retrying",
-                    extra={"rows": len(batch), "error": type(error).__name__, "retry_in_s": delay},
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, SETTLE_RETRY_MAX_SECONDS)
-                continue
-            return
+
+        async def write() -> None:
+            async with UnitOfWork(self._engine) as uow:
+                await uow.outbox.settle_delivered([settlement for settlement, _ in batch], self._clock.now())
+
+        await until_recorded(write, "deliveries", {"rows": len(batch)})
 
     async def drain(self) -> None:
         if self._writer is not None:

@@ -17,6 +17,7 @@ from bot.delivery import messages as kinds
 from bot.delivery.card_lock import card_lock
 from bot.delivery.outcomes import PermanentFailure, RetryLater
 from bot.delivery.pacing import ChannelPacer
+from bot.delivery.recording import until_recorded
 from bot.delivery.slack_errors import classify
 from bot.views.card import card_fallback_text, incident_card
 from storage.incident_repository import StoredIncident
@@ -137,8 +138,13 @@ class SlackSender:
             ),
         )
         ts = str(response["ts"])
-        async with UnitOfWork(self._engine) as uow:
-            await uow.incidents.record_card(stored.id, ts)
+
+        async def write() -> None:
+            async with UnitOfWork(self._engine) as uow:
+                await uow.incidents.record_card(stored.id, ts)
+
+        # Not recorded, the card would be posted again when the row is retried: a second card.
+        await until_recorded(write, "a card", {"incident_id": stored.id})
         self._showing(stored.id, ts, incident.version)
         return {"ts": ts, "channel": incident.channel_id}
 

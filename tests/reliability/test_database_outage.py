@@ -1,9 +1,11 @@
 """Postgres restarted while commands flow (SPEC §7, §8).
 
 The bot runs against a throwaway Postgres cluster of the test's own. The cluster is stopped with
-``pg_ctl stop -m fast``; every kind of command sent meanwhile (slash command, mention, click, modal
-submission) gets a 200 and a clear "try again in a moment" for its author, and none is half-applied
-(no event, no outbox row, no idempotency key). ``/healthz`` says 503. Once the cluster is back the
+``pg_ctl stop -m fast``; every slash command, click and modal submission sent meanwhile gets a 200
+and a clear "try again in a moment" for its author, and none is half-applied (no event, no outbox
+row, no idempotency key). A mention is an event, which Slack sends again unless it got a 200: it
+gets a 503, its author hears that Slack will resend it, and once the database is back the resend is
+applied, once. ``/healthz`` says 503. Once the cluster is back the
 same bot, not restarted, takes commands again (``pool_pre_ping`` replaces the dead connections), and
 every incident's state equals the replay of its events.
 """
@@ -19,8 +21,9 @@ import pytest
 from sqlalchemy import Table, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.receivers.replies import SLACK_LAST_RETRY
 from bot.views import action_ids as ids
-from bot.views.messages import UNAVAILABLE_TEXT
+from bot.views.messages import RESENT_LATER_TEXT, UNAVAILABLE_TEXT
 from bot.views.modals import declare_modal, resolve_modal
 from domain import events as ev
 from domain.evolve import replay
@@ -28,7 +31,9 @@ from domain.incident import IncidentRef, Undeclared
 from domain.lifecycle import Status
 from domain.severity import Severity
 from storage.schema import incident_events, incidents, outbox, processed_requests
+from tests.e2e.card_support import declared_count
 from tests.e2e.harness import ALICE, BOB, CHANNEL, BotUnderTest, Response
+from tests.e2e.payloads import mention_event
 from tests.fake_slack import FakeSlack
 from tests.reliability.cluster import ThrowawayCluster
 from tests.reliability.support import CapturedLogs, figures
@@ -139,7 +144,6 @@ async def test_commands_during_a_postgres_restart_are_refused_cleanly_and_work_a
             f"declare {OUTAGE_MARK} new incident sev1",
             "sev INC-2 1",
             "list",
-            "",  # opens the declare modal: that too is recorded first
         ]
         for text in slash_texts:
             tally.count("slash")
@@ -153,12 +157,24 @@ async def test_commands_during_a_postgres_restart_are_refused_cleanly_and_work_a
             (f"{OUTAGE_MARK} declared by mention sev2", None),  # a new declaration
             ("list", None),
         ]
-        for text, thread in mention_texts:
+        outage_mentions: list[tuple[dict[str, object], str]] = []
+        for number, (text, thread) in enumerate(mention_texts):
             tally.count("mention")
-            answer, _ = await bot.mention(text, user=BOB, thread_ts=thread)
-            assert answer.status == 200, (text, answer)
-        assert len(try_again_ephemerals(slack, BOB)) == len(mention_texts), slack.summary()
+            event, _ = mention_event(slack.state, user=BOB, channel=CHANNEL, text=text, thread_ts=thread)
+            outage_mentions.append((event, f"Ev0OUTAGE{number}"))
+            answer = await bot.send_event(event, event_id=f"Ev0OUTAGE{number}")
+            assert answer.status == 503, (text, answer)  # not stored: Slack must send it again
+        told = [e.text for e in slack.ephemerals(BOB)]
+        assert told == [RESENT_LATER_TEXT] * len(mention_texts), slack.summary()
+        # Slack's last resend of one of them, and the database is still down: now "try again".
+        last_try = await bot.send_event(outage_mentions[0][0], event_id=outage_mentions[0][1], retry=SLACK_LAST_RETRY)
+        assert last_try.status == 503
+        assert len(try_again_ephemerals(slack, BOB)) == 1, slack.summary()
         tally.refused_try_again += len(mention_texts)
+
+        # The declare form needs no database to open: it opens, and its submission is refused below.
+        assert (await bot.slash("", user=ALICE)).text == ""
+        assert len(slack.views()) == 1
 
         clicks: list[tuple[str, dict[str, str]]] = [
             (ids.ACK, {}),
@@ -232,7 +248,14 @@ async def test_commands_during_a_postgres_restart_are_refused_cleanly_and_work_a
         tally.lost = len(applied) - tally.applied + (outage_commands - tally.refused_try_again)
         assert (await bot.incident(1)).status is Status.IDENTIFIED
         assert (await bot.incident(2)).status is Status.RESOLVED
-        await assert_state_is_replay(bot, range(1, 4))
+        # Slack's resend of the mention that declared during the outage is applied now, once.
+        declaration_event, declaration_id = outage_mentions[1]
+        for retry in (1, 2):
+            resent = await bot.send_event(declaration_event, event_id=declaration_id, retry=retry)
+            assert resent.status == 200
+        assert (await bot.incident(4)).title == f"{OUTAGE_MARK} declared by mention"
+        assert await declared_count(bot) == 4
+        await assert_state_is_replay(bot, range(1, 5))
         assert await health(bot) == 200
 
         # Expected while the database is down: warnings. No receiver logged a traceback.
