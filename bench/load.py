@@ -11,7 +11,7 @@ import json
 import math
 import time
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,13 +135,24 @@ class Client:
             body = await response.read()
         return response.status, (time.perf_counter() - started) * 1000, body
 
-    async def run(self, url: str, requests: Sequence[Signed], concurrency: int) -> LoadResult:
-        """Send every request, ``concurrency`` of them in flight at any time (a closed loop)."""
+    async def run(
+        self, url: str, requests: Iterable[Signed], concurrency: int, *, until: float | None = None
+    ) -> LoadResult:
+        """Send every request, ``concurrency`` of them in flight at any time (a closed loop).
+
+        With ``until`` (a ``perf_counter`` time), no request is sent after it: a sustained run of
+        that length, drawing on ``requests`` (which may be an endless generator, building each
+        request when it is drawn). ``started[i]`` is when the ``i``-th request drawn was sent.
+        """
         result = LoadResult()
-        pending: Iterator[Signed] = iter(requests)
+        pending = iter(requests)
 
         async def worker() -> None:
-            for request in pending:
+            while until is None or time.perf_counter() < until:
+                request = next(pending, None)
+                if request is None:
+                    return
+                # Drawn and stamped with nothing awaited between, so started[] is in drawing order.
                 result.started.append(time.perf_counter())
                 status, latency, _ = await self.send(url, request)
                 result.latencies_ms.append(latency)

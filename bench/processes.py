@@ -149,9 +149,22 @@ def process_cpu_seconds(pid: int) -> float:
 def postgres_cpu_seconds() -> float:
     """CPU time used so far by the machine's Postgres processes (backends that have exited are
     not counted, so compare it over a run whose connections stay open, as the bot's pool does)."""
-    total = 0.0
-    for status in Path("/proc").glob("[0-9]*/comm"):
-        with contextlib.suppress(OSError):
-            if status.read_text().strip() == "postgres":
-                total += process_cpu_seconds(int(status.parent.name))
-    return total
+    return sum(seconds for name, seconds in cpu_by_process().values() if name == "postgres")
+
+
+def cpu_by_process() -> dict[int, tuple[str, float]]:
+    """Every process on the machine: its name and the CPU time it has used so far, by process id."""
+    used: dict[int, tuple[str, float]] = {}
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            pid = int(comm.parent.name)
+            used[pid] = comm.read_text().strip(), process_cpu_seconds(pid)
+    return used
+
+
+def machine_cpu_seconds() -> float:
+    """CPU time the machine's cores have been busy so far, summed over them (``/proc/stat``: user,
+    nice, system, irq, softirq; not idle, iowait, or time stolen by the hypervisor)."""
+    ticks = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    busy = sum(ticks[:3]) + sum(ticks[5:7])
+    return busy / os.sysconf("SC_CLK_TCK")
