@@ -362,9 +362,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a development run: fewer requests, smaller data")
     parser.add_argument("--profile", action="store_true", help="py-spy on the bot during the saturation run")
-    parser.add_argument(
-        "--delivery", action="store_true", help="only the delivery scenarios of issue 14 (about 3 minutes)"
-    )
+    parser.add_argument("--delivery", action="store_true", help="only the delivery scenarios of issue 14 (2-4 minutes)")
     parser.add_argument(
         "--baseline",
         type=Path,
