@@ -360,14 +360,21 @@ def _memory_text(bot: dict[str, Any], bare: dict[str, Any]) -> str:
 
 
 def write(figures: dict[str, Any], path: Path = RESULTS_MD) -> None:
-    block = generated(figures)
+    replace_section(path, generated(figures), START, END, first=True)
+
+
+def replace_section(path: Path, block: str, start: str, end: str, *, first: bool) -> None:
+    """Put ``block`` (which begins with ``start`` and ends with ``end``) where the previous one stood,
+    else under the title (``first``) or at the end: hand-written text around it is kept."""
     current = path.read_text() if path.exists() else "# Benchmark results\n"
-    if START in current and END in current:
-        pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
+    if start in current and end in current:
+        pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
         updated = pattern.sub(lambda _: block, current, count=1)
-    else:
+    elif first:
         head, _, rest = current.partition("\n")
         updated = f"{head}\n\n{block}\n{rest}"
+    else:
+        updated = current.rstrip("\n") + "\n\n" + block + "\n"
     path.write_text(updated)
 
 
