@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 200
 # Slack retries a request within minutes; a day is ample to recognise any retry.
 KEEP_REQUEST_KEYS = timedelta(days=1)
+# Keys dropped per transaction: a few milliseconds of work each, whatever the backlog.
+PRUNE_CHUNK = 5_000
 
 
 class SlaScheduler:
@@ -89,9 +91,15 @@ class SlaScheduler:
             pass
 
     async def housekeep(self) -> int:
-        """Drop idempotency keys past any Slack retry window; returns how many were dropped."""
-        async with self._runner.unit_of_work() as uow:
-            return await uow.requests.prune(self._clock.now() - KEEP_REQUEST_KEYS)
+        """Drop idempotency keys past any Slack retry window, a transaction per chunk; returns how
+        many were dropped."""
+        before, dropped = self._clock.now() - KEEP_REQUEST_KEYS, 0
+        while True:
+            async with self._runner.unit_of_work() as uow:
+                chunk = await uow.requests.prune(before, PRUNE_CHUNK)
+            dropped += chunk
+            if chunk < PRUNE_CHUNK:
+                return dropped
 
     async def _scheduled_housekeeping(self) -> None:
         try:

@@ -60,9 +60,12 @@ class ProcessedRequests:
         statement = update(processed_requests).where(processed_requests.c.key == key).values(incident_id=incident_id)
         await self._connection.execute(statement)
 
-    async def prune(self, before: datetime) -> int:
-        """Forget keys older than ``before``: Slack retries within minutes, never days later."""
-        statement = delete(processed_requests).where(processed_requests.c.processed_at < before)
+    async def prune(self, before: datetime, limit: int) -> int:
+        """Forget up to ``limit`` keys older than ``before`` (Slack retries within minutes, never
+        days later); returns how many. A chunk at a time, so that each delete stays well inside
+        the session's statement_timeout however many keys a day brings."""
+        oldest = select(processed_requests.c.key).where(processed_requests.c.processed_at < before).limit(limit)
+        statement = delete(processed_requests).where(processed_requests.c.key.in_(oldest.scalar_subquery()))
         return (await self._connection.execute(statement)).rowcount
 
     async def incident_of(self, key: str) -> int | None:
