@@ -183,7 +183,7 @@ async def test_keys_are_pruned_a_chunk_at_a_time(engine: AsyncEngine, workspace:
     keys = [f"ev:{workspace}:old{i}" for i in range(5)]
     for key in keys:
         assert await runner.record([], now=at(0), idempotency_key=key)
-    chunks = []
+    chunks: list[int] = []
     while not chunks or chunks[-1] == 2:
         async with UnitOfWork(engine) as uow:
             chunks.append(await uow.requests.prune(at(60 * 24), limit=2))
