@@ -33,7 +33,6 @@ from bot.receivers.replies import Replies
 from bot.receivers.slash import SlashReceiver
 from bot.receivers.view_opener import ViewOpener
 from bot.receivers.views import ViewReceiver
-from bot.requests_in_flight import RequestsInFlight
 from bot.scheduler import SlaScheduler
 from bot.service import IncidentService
 from bot.settings import Settings
@@ -66,7 +65,6 @@ class Firebreak:
     scheduler: SlaScheduler
     service: IncidentService
     slack_app: AsyncApp
-    in_flight: RequestsInFlight
     identity: SlackIdentity
 
     async def close(self) -> None:
@@ -96,13 +94,11 @@ async def assemble(settings: Settings, clock: Clock, config: FirebreakConfig) ->
         SlackSender(client, engine, clock, http),
         {AI_DRAFT_UPDATE: DraftingSender(runner, effects, writer, clock)},
     )
-    in_flight = RequestsInFlight()
     dispatcher = Dispatcher(
         engine,
         senders,
         clock,
         background_kinds=frozenset({AI_DRAFT_UPDATE}),
-        give_way=in_flight.quiet,
         on_failure=CardRefusals(runner, clock),
     )
     service = IncidentService(runner, effects, clock, dispatcher)
@@ -118,13 +114,12 @@ async def assemble(settings: Settings, clock: Clock, config: FirebreakConfig) ->
         slash=SlashReceiver(service, verbs, view_opener),
         actions=ActionReceiver(service, verbs, replies, view_opener),
         views=ViewReceiver(service),
-        in_flight=in_flight,
     )
     # Whatever a previous run committed but did not deliver goes out now.
     dispatcher.start()
     scheduler.start()
     await identity.start(wait=IDENTITY_WAIT_SECONDS)
-    return Firebreak(engine, client, http, dispatcher, scheduler, service, slack_app, in_flight, identity)
+    return Firebreak(engine, client, http, dispatcher, scheduler, service, slack_app, identity)
 
 
 def _anthropic(settings: Settings) -> AsyncAnthropic | None:

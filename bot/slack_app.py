@@ -16,7 +16,6 @@ from bot.receivers.actions import ActionReceiver
 from bot.receivers.mentions import MentionReceiver, SlackShouldResend
 from bot.receivers.slash import SlashReceiver
 from bot.receivers.views import ViewReceiver
-from bot.requests_in_flight import RequestsInFlight
 from bot.slack_identity import SlackIdentity
 from bot.views import action_ids as ids
 
@@ -32,7 +31,6 @@ def build_slack_app(
     slash: SlashReceiver,
     actions: ActionReceiver,
     views: ViewReceiver,
-    in_flight: RequestsInFlight,
 ) -> AsyncApp:
     # process_before_response: a listener commits before Slack gets its 200 (SPEC §7), so the 200
     # means "stored"; listeners only parse and commit, which keeps them well inside the 3 s.
@@ -49,41 +47,34 @@ def build_slack_app(
         process_before_response=True,
         raise_error_for_unhandled_request=False,
     )
-    # Each listener counts as a request in flight while it runs, over HTTP or Socket Mode alike
-    # (Bolt runs listeners after its middleware has returned, so middleware cannot do this).
-    counted = in_flight.track
 
     @app.event("app_mention")
     async def on_mention(
         body: dict[str, Any], event: dict[str, Any], context: dict[str, Any], request: AsyncBoltRequest
     ) -> BoltResponse | None:
-        with counted():
-            try:
-                await mentions(body, event, context, retry_num=_retry_num(request))
-            except SlackShouldResend as resend:
-                # Never a 200 for an event that was not stored: Slack takes a 200 as handled.
-                return BoltResponse(status=503, body=f"not recorded: {resend}; send it again")
+        try:
+            await mentions(body, event, context, retry_num=_retry_num(request))
+        except SlackShouldResend as resend:
+            # Never a 200 for an event that was not stored: Slack takes a 200 as handled.
+            return BoltResponse(status=503, body=f"not recorded: {resend}; send it again")
         return None
 
+    # Bolt passes a listener what its parameters name, so each receiver is wrapped in a function.
     @app.command(SLASH_COMMAND)
     async def on_slash(ack: AsyncAck, command: dict[str, Any], context: dict[str, Any]) -> None:
-        with counted():
-            await slash(ack, command, context)
+        await slash(ack, command, context)
 
     @app.action(_CARD_ACTION)
     async def on_action(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        with counted():
-            await actions(ack, body, action)
+        await actions(ack, body, action)
 
     @app.view(ids.DECLARE_MODAL)
     async def on_declare(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        with counted():
-            await views.declare(ack, body, view)
+        await views.declare(ack, body, view)
 
     @app.view(ids.RESOLVE_MODAL)
     async def on_resolve(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        with counted():
-            await views.resolve(ack, body, view)
+        await views.resolve(ack, body, view)
 
     return app
 

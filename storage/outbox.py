@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, bindparam, select, update
+from sqlalchemy import ColumnElement, RowMapping, bindparam, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.incident_repository import StoredIncident
@@ -54,6 +54,16 @@ class Settlement:
     supersedes: str | None = None  # a coalesce key: older pending rows under it are settled too
 
 
+@dataclass(frozen=True)
+class Overtaking:
+    """Rows of ``kinds`` need not wait behind every earlier row of their incident, only behind those
+    of the kinds in ``behind`` (a card edit shows the incident as it is when sent, so it may go out
+    ahead of queued thread messages, but not ahead of the card's post or an earlier edit)."""
+
+    kinds: frozenset[str]
+    behind: frozenset[str]
+
+
 class Outbox:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
@@ -73,7 +83,9 @@ class Outbox:
         query = select(outbox).where(_PENDING).order_by(outbox.c.id).limit(limit)
         return [_pending(row._mapping) for row in await self._connection.execute(query)]
 
-    async def claim_due(self, now: datetime, *, limit: int, lease: timedelta) -> list[PendingDelivery]:
+    async def claim_due(
+        self, now: datetime, *, limit: int, lease: timedelta, overtaking: Overtaking | None = None
+    ) -> list[PendingDelivery]:
         """Take up to ``limit`` due rows for delivery and count the attempt.
 
         The claim is a lease: the rows' next attempt moves to ``now + lease``, so another replica
@@ -81,8 +93,12 @@ class Outbox:
         up only if this delivery never reports back.
         """
         # An incident's rows go out in the order they were written: none is taken while an earlier
-        # one of its incident waits (for a retry, or leased to a delivery in flight).
+        # one of its incident waits (for a retry, or leased to a delivery in flight), except that
+        # rows of an overtaking kind wait only for the earlier rows they depend on.
         candidate, earlier = outbox.alias("candidate"), outbox.alias("earlier")
+        depends: ColumnElement[bool] = true()
+        if overtaking is not None:
+            depends = or_(candidate.c.kind.not_in(overtaking.kinds), earlier.c.kind.in_(overtaking.behind))
         waiting_before = (
             select(earlier.c.id)
             .where(
@@ -91,6 +107,7 @@ class Outbox:
                 earlier.c.delivered_at.is_(None),
                 earlier.c.failed_at.is_(None),
                 earlier.c.next_attempt_at > now,
+                depends,
             )
             .exists()
         )

@@ -1,7 +1,9 @@
 """Delivers the outbox to Slack: woken right after each commit, and sweeping for anything left over.
 
 Each incident's rows go out one after another, in the order they were written, so its thread reads
-in order; different incidents go out side by side. A row Slack refused for now is retried with
+in order, except its card edits, which go ahead of queued thread messages (see bot.delivery.units).
+Different incidents go out side by side, each lane at its own pace: a round is not waited for, so
+one slow Slack call holds up its own incident only. A row Slack refused for now is retried with
 backoff (or after Slack's Retry-After) and holds back the rest of its incident until then.
 """
 
@@ -10,11 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, suppress
 from dataclasses import replace
 from datetime import timedelta
-from itertools import groupby
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -23,23 +25,24 @@ from bot.clock import Clock
 from bot.delivery import messages as kinds
 from bot.delivery.outcomes import PermanentFailure, RetryLater
 from bot.delivery.recording import until_recorded
+from bot.delivery.units import CARD_EDITS_OVERTAKE, coalesce_key, delivery_lanes, delivery_units
 from storage.outbox import PendingDelivery, Settlement
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 300.0
-# One Slack message holds 4,000 characters of text; merged audit lines stay well inside it.
-MERGED_TEXT_MAX = 3000
-# The longest a round of deliveries waits for requests in flight to be answered first: about the
-# pace Slack allows a channel anyway (a message a second), so under load lines queue no longer
-# than Slack would make them, and go out merged.
-GIVE_WAY_SECONDS = 1.0
 # Rows claimed per round. Enough that under load each incident's queued audit lines come in the
 # same claim, and so go out merged, instead of a hundred claims of one line from each incident.
 CLAIM_BATCH = 500
 # Shutdown waits this long for sends in flight (Slack's client timeout is longer).
 STOP_TIMEOUT_SECONDS = 5.0
+# The least time between two claims (see Dispatcher._run).
+CLAIM_INTERVAL_SECONDS = 0.05
+# Lanes delivering at once, of each sort (card edits; threads and replies): card edits have places
+# of their own, so threads waiting out their channel's pace never hold one up. Each card edit holds
+# a pooled database connection (its lock) while it is sent, so they stay well inside the pool.
+PARALLEL_LANES = 8
 _CARD_KINDS = frozenset({kinds.POST_CARD, kinds.REFRESH_CARD})
 # What only goes to Slack: delivering it never queues anything more.
 _SLACK_KINDS = frozenset(
@@ -62,83 +65,6 @@ class Sender(Protocol):
     async def send(self, delivery: PendingDelivery) -> Mapping[str, Any] | None: ...
 
     def lock_card(self, incident_id: int) -> AbstractAsyncContextManager[None]: ...
-
-
-def _coalesce_key(row: PendingDelivery) -> str | None:
-    """The key under which a row may be collapsed into a newer one: card refreshes only."""
-    return row.coalesce_key if row.kind == kinds.REFRESH_CARD else None
-
-
-def merge_audit_lines(rows: list[PendingDelivery]) -> list[tuple[PendingDelivery, list[PendingDelivery]]]:
-    """Consecutive audit lines of one incident become one thread message (SPEC §7 under load).
-
-    While Slack throttles, changes keep coming; posting each line on its own would only lengthen
-    the queue. The first row carries the joined text; the others are settled with it once it is
-    sent (or handed back with it if it is not).
-    """
-    units: list[tuple[PendingDelivery, list[PendingDelivery]]] = []
-    for row in rows:
-        if units and _mergeable(units[-1][0], row):
-            lead, absorbed = units[-1]
-            text = f"{lead.payload['text']}\n{row.payload['text']}"
-            units[-1] = (replace(lead, payload={**lead.payload, "text": text}), [*absorbed, row])
-        else:
-            units.append((row, []))
-    return units
-
-
-def collapse_refreshes(rows: list[PendingDelivery]) -> list[tuple[PendingDelivery, list[PendingDelivery]]]:
-    """Refreshes of one card claimed together become one: the newest, sent where the first of them
-    stood (a card is rendered when sent, so it shows every change before it); the older ones are
-    settled with it. With them out of the way, the audit lines between them become consecutive."""
-    newest: dict[str, PendingDelivery] = {}
-    for row in rows:
-        key = _coalesce_key(row)
-        if key is not None and (key not in newest or newest[key].id < row.id):
-            newest[key] = row
-    units: list[tuple[PendingDelivery, list[PendingDelivery]]] = []
-    placed: dict[str, int] = {}
-    for row in rows:
-        key = _coalesce_key(row)
-        if key is None:
-            units.append((row, []))
-        elif key not in placed:
-            placed[key] = len(units)
-            lead = newest[key]
-            units.append((lead, [] if row is lead else [row]))
-        elif row is not newest[key]:
-            units[placed[key]][1].append(row)
-    return units
-
-
-def delivery_units(rows: list[PendingDelivery]) -> list[tuple[PendingDelivery, list[PendingDelivery]]]:
-    """What one incident's claimed rows become on the wire: card refreshes collapsed, then audit
-    lines merged; each unit is a row to send and the rows settled with it."""
-    units: list[tuple[PendingDelivery, list[PendingDelivery]]] = []
-    run: list[PendingDelivery] = []  # consecutive thread messages, merged where they can be
-    for lead, absorbed in collapse_refreshes(rows):
-        if not absorbed and lead.kind == kinds.THREAD_MESSAGE:
-            run.append(lead)
-            continue
-        units += merge_audit_lines(run)
-        run = []
-        units.append((lead, absorbed))
-    return units + merge_audit_lines(run)
-
-
-def _mergeable(lead: PendingDelivery, row: PendingDelivery) -> bool:
-    return (
-        lead.kind == row.kind == kinds.THREAD_MESSAGE
-        and lead.incident_id is not None
-        and lead.incident_id == row.incident_id
-        and kinds.is_audit_line(lead.payload)
-        and kinds.is_audit_line(row.payload)
-        and len(lead.payload["text"]) + len(row.payload["text"]) < MERGED_TEXT_MAX
-    )
-
-
-def _order_key(row: PendingDelivery) -> int:
-    return row.incident_id if row.incident_id is not None else -row.id
 
 
 def backoff(attempts: int) -> float:
@@ -205,16 +131,12 @@ class Dispatcher:
         batch_size: int = CLAIM_BATCH,
         sweep_interval: float = 1.0,
         lease: timedelta = timedelta(seconds=60),
-        parallel_incidents: int = 8,
+        parallel_lanes: int = PARALLEL_LANES,
         background_kinds: frozenset[str] = frozenset(),
-        give_way: Callable[[float], Awaitable[None]] | None = None,
         on_failure: FailureHandler | None = None,
     ) -> None:
         self._engine = engine
         self._on_failure = on_failure
-        # Waits, at most the time it is given, while requests are being acknowledged (see
-        # bot.requests_in_flight): an ack has a deadline, a delivery does not.
-        self._give_way = give_way
         # Slow jobs (drafting with an AI) run beside the sweeps instead of inside one, so a
         # reminder or a card edit never waits for a model to answer. Their lease outlasts them.
         self._background_kinds = background_kinds
@@ -224,7 +146,13 @@ class Dispatcher:
         self._batch_size = batch_size
         self._sweep_interval = sweep_interval
         self._lease = lease
-        self._parallel = asyncio.Semaphore(parallel_incidents)
+        self._parallel_edits = asyncio.Semaphore(parallel_lanes)
+        self._parallel_threads = asyncio.Semaphore(parallel_lanes)
+        # Lanes under way (see bot.delivery.units): each goes at its own pace, so one slow Slack call
+        # holds up its own incident only, while the next rounds are claimed and started beside it.
+        self._lanes: set[asyncio.Task[None]] = set()
+        self._claims = 0  # claims made so far: a lane that ends after another claim wakes the next
+        self._last_claim = 0.0
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -252,7 +180,7 @@ class Dispatcher:
         task, self._task = self._task, None
         if task is None:
             return
-        pending = {task, *self._background}
+        pending = {task, *self._background, *self._lanes}
         _, unfinished = await asyncio.wait(pending, timeout=timeout)
         if unfinished:
             log.warning("outbox delivery still in flight at shutdown; it resumes on the next start")
@@ -265,10 +193,8 @@ class Dispatcher:
         while not self._stopping:
             # Cleared before the sweep, so a commit that lands during it wakes the next one at once.
             self._wakeup.clear()
-            if self._give_way is not None:
-                await self._give_way(GIVE_WAY_SECONDS)
             try:
-                claimed = await self.deliver_due()
+                claimed, _ = await self._claim_and_start()
             except Exception:
                 log.exception("outbox sweep failed; retrying")
                 claimed = 0
@@ -279,18 +205,31 @@ class Dispatcher:
                 continue
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self._sweep_interval)
+            # Under load commits come every few milliseconds: claiming after each would cost a
+            # transaction per commit and split what could go out merged. At most one claim per
+            # CLAIM_INTERVAL_SECONDS; a quiet bot, whose last claim is long past, claims at once.
+            await asyncio.sleep(max(0.0, self._last_claim + CLAIM_INTERVAL_SECONDS - time.monotonic()))
 
     async def deliver_due(self) -> int:
-        """Claim one batch of due rows and deliver it; returns how many rows were claimed."""
+        """Claim one batch of due rows and deliver it all; returns how many rows were claimed."""
+        claimed, lanes = await self._claim_and_start()
+        await asyncio.gather(*lanes)
+        return claimed
+
+    async def _claim_and_start(self) -> tuple[int, list[asyncio.Task[None]]]:
+        """Claim one batch of due rows and start delivering it, lane by lane; the rows claimed, and
+        the lanes started."""
         async with UnitOfWork(self._engine) as uow:
-            rows = await uow.outbox.claim_due(self._clock.now(), limit=self._batch_size, lease=self._lease)
+            rows = await uow.outbox.claim_due(
+                self._clock.now(), limit=self._batch_size, lease=self._lease, overtaking=CARD_EDITS_OVERTAKE
+            )
             # Their incidents, all in one query: what a thread message needs (channel, thread) is
             # set once and never changes; cards are still rendered from a fresh read when sent.
             incidents = await uow.incidents.get_many([r.incident_id for r in rows if r.incident_id is not None])
         rows = [replace(r, incident=incidents.get(r.incident_id)) if r.incident_id is not None else r for r in rows]
         self._queued_more = any(row.kind not in _SLACK_KINDS for row in rows)
-        # An incident's rows go out in order; rows that belong to no incident (replies, AI jobs)
-        # each go their own way, so a slow one holds up nothing else.
+        self._claims += 1
+        self._last_claim = time.monotonic()
         for job in (row for row in rows if row.kind in self._background_kinds):
             task = asyncio.create_task(self._deliver(job), name=f"outbox-job-{job.id}")
             self._background.add(task)
@@ -298,12 +237,26 @@ class Dispatcher:
             task.add_done_callback(lambda _: self.wake())  # a finished job usually queued messages
         claimed = len(rows)
         rows = [row for row in rows if row.kind not in self._background_kinds]
-        by_incident = groupby(sorted(rows, key=lambda r: (_order_key(r), r.id)), key=_order_key)
-        await asyncio.gather(*(self._deliver_in_order(list(group)) for _, group in by_incident))
-        return claimed
+        return claimed, [self._start_lane(lane) for lane in delivery_lanes(rows)]
 
-    async def _deliver_in_order(self, rows: list[PendingDelivery]) -> None:
-        async with self._parallel:
+    def _start_lane(self, rows: list[PendingDelivery]) -> asyncio.Task[None]:
+        task = asyncio.create_task(self._deliver_in_order(rows, self._claims), name=f"outbox-lane-{rows[0].id}")
+        self._lanes.add(task)
+        task.add_done_callback(self._lanes.discard)
+        return task
+
+    async def _deliver_in_order(self, rows: list[PendingDelivery], claim: int) -> None:
+        try:
+            await self._deliver_lane(rows)
+        finally:
+            # A claim made while this lane was under way left its incident's later rows behind
+            # (they wait for these): look again now that they can go.
+            if self._claims != claim:
+                self.wake()
+
+    async def _deliver_lane(self, rows: list[PendingDelivery]) -> None:
+        edits = rows[0].kind == kinds.REFRESH_CARD  # a lane of card edits holds nothing else
+        async with self._parallel_edits if edits else self._parallel_threads:
             units = delivery_units(rows)
             for index, (row, absorbed) in enumerate(units):
                 if await self._deliver(row, absorbed):
@@ -347,7 +300,7 @@ class Dispatcher:
             log.exception("delivery raised unexpectedly", extra=context)
             await self._retry(row, f"{type(error).__name__}: {error}", None, context)
             return False
-        await self._settler.settle(Settlement(row.id, result, [a.id for a in absorbed], _coalesce_key(row)))
+        await self._settler.settle(Settlement(row.id, result, [a.id for a in absorbed], coalesce_key(row)))
         log.info("delivered", extra=context)
         return True
 

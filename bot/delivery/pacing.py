@@ -50,6 +50,19 @@ class ChannelPacer:
         until = self._monotonic() + seconds
         self._blocked_until[channel] = max(until, self._blocked_until.get(channel, 0.0))
 
+    def blocked(self, channel: str) -> bool:
+        return self._blocked_until.get(channel, 0.0) > self._monotonic()
+
+    async def unblocked(self, channel: str) -> None:
+        """Wait out a 429's Retry-After for ``channel`` without taking a slot: Slack paces new
+        messages, not edits of one already posted (SPEC §2 "Card updates come first")."""
+        wait = self._blocked_until.get(channel, 0.0) - self._monotonic()
+        if wait <= 0:
+            return
+        if wait > MAX_INLINE_WAIT_SECONDS:
+            raise RetryLater(f"channel {channel} blocked by Slack", delay=wait)
+        await asyncio.sleep(wait)
+
     async def acquire(self, channel: str) -> None:
         wait = self.take(channel)
         if wait <= 0:

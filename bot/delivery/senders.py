@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
+from weakref import WeakValueDictionary
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -73,6 +75,7 @@ class SlackSender:
         self._http = http
         self._pacer = pacer or ChannelPacer()
         self._shown: dict[int, tuple[str, int]] = {}  # incident id → (card ts, version shown)
+        self._channel_calls: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         self._senders: dict[str, _Send] = {
             kinds.POST_CARD: self._post_card,
             kinds.REFRESH_CARD: self._refresh_card,
@@ -94,17 +97,27 @@ class SlackSender:
         except (TimeoutError, aiohttp.ClientError) as error:
             raise RetryLater(f"{type(error).__name__}: {error}") from error
 
-    async def _paced(self, channel: str, call: Callable[[], Awaitable[T]], *, acquired: bool = False) -> T:
-        """One write to ``channel`` within its rate; a 429 holds back the whole channel."""
-        if not acquired:
+    async def _paced(self, channel: str, call: Callable[[], Awaitable[T]], *, edit: bool = False) -> T:
+        """One write to ``channel``: a new message within the channel's pace, an edit (``edit``) at
+        once. One call to a channel at a time: the card's lane and the thread's go side by side, and a
+        429's Retry-After must be known before the next call to that channel goes out."""
+        if not edit:
             await self._pacer.acquire(channel)
-        try:
-            return await call()
-        except SlackApiError as error:
-            outcome = classify(error)
-            if isinstance(outcome, RetryLater) and error.response.status_code == 429:
-                self._pacer.block(channel, outcome.delay or 1.0)
-            raise
+        async with self._one_call_at_a_time(channel):
+            await self._pacer.unblocked(channel)
+            try:
+                return await call()
+            except SlackApiError as error:
+                outcome = classify(error)
+                if isinstance(outcome, RetryLater) and error.response.status_code == 429:
+                    self._pacer.block(channel, outcome.delay or 1.0)
+                raise
+
+    def _one_call_at_a_time(self, channel: str) -> asyncio.Lock:
+        lock = self._channel_calls.get(channel)
+        if lock is None:
+            lock = self._channel_calls[channel] = asyncio.Lock()
+        return lock
 
     def lock_card(self, incident_id: int) -> AbstractAsyncContextManager[None]:
         return card_lock(self._engine, incident_id)
@@ -149,23 +162,24 @@ class SlackSender:
         return {"ts": ts, "channel": incident.channel_id}
 
     async def _refresh_card(self, delivery: PendingDelivery) -> Result:
-        """Render the card after waiting for the channel's turn, not before: a refresh held back by
-        pacing then shows every change made while it waited, and the refreshes queued behind it
-        find the card already showing their version and cost no Slack call."""
+        """An edit takes no turn of the channel's pace for new messages, and shows the incident as
+        loaded with the claim (a change since has a refresh of its own, sent after this one). Held
+        back by a 429, it is rendered after the wait instead: it then shows every change made
+        meanwhile, and the refreshes queued behind it find the card already showing their version
+        and cost no Slack call."""
         incident_id = delivery.payload["incident_id"]
         known = delivery.incident
         if known is None or known.card_ts is None:
             known = await self._incident(incident_id)
-        if known.card_ts is None:
+        channel = known.incident.channel_id
+        if self._pacer.blocked(channel):
+            # Held back by a 429: what is shown once it lifts is the incident as it is then.
+            await self._pacer.unblocked(channel)
+            known = await self._incident(incident_id)
+        card_ts, incident = known.card_ts, known.incident
+        if card_ts is None:
             # The card is still on its way; it is rendered when posted, so it will show this change.
             return {"skipped": "card not posted yet"}
-        if self._shown.get(incident_id) == (known.card_ts, known.incident.version):
-            return {"ts": known.card_ts, "skipped": "card already shows this version"}
-        channel = known.incident.channel_id
-        await self._pacer.acquire(channel)
-        stored = await self._incident(incident_id)
-        card_ts = stored.card_ts or known.card_ts
-        incident = stored.incident
         if self._shown.get(incident_id) == (card_ts, incident.version):
             return {"ts": card_ts, "skipped": "card already shows this version"}
         await self._paced(
@@ -176,7 +190,7 @@ class SlackSender:
                 text=card_fallback_text(incident),
                 blocks=incident_card(incident, self._clock.now()),
             ),
-            acquired=True,
+            edit=True,
         )
         self._showing(incident_id, card_ts, incident.version)
         return {"ts": card_ts, "version": incident.version}

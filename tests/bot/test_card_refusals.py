@@ -20,15 +20,8 @@ from domain import events as ev
 from storage.command_runner import CommandRunner
 from storage.outbox import PendingDelivery
 from storage.unit_of_work import UnitOfWork
-from tests.bot import test_dispatcher as dispatcher_tests
-from tests.bot.test_dispatcher import CHANNEL, Clock, declare, dispatcher, note, row, write
+from tests.bot.dispatcher_support import CHANNEL, Clock, declare, dispatcher, note, row, write
 from tests.fake_slack import FakeSlack
-
-# The dispatcher tests' fixtures: a clock of the test's own far in the past, the fake Slack, and the
-# real Slack sender pointed at it.
-clock = dispatcher_tests.clock
-slack = dispatcher_tests.slack
-slack_sender = dispatcher_tests.slack_sender
 
 ALICE = "U0ALICE"
 LEASE = timedelta(seconds=60)

@@ -1,180 +1,31 @@
 """The outbox dispatcher against a real database (Postgres and SQLite, via the ``engine`` fixture),
-with a recording sender standing in for Slack; and the real Slack sender against the fake Slack
-with a short client timeout.
+with a recording sender standing in for Slack (the real sender's faults: test_slack_sender.py).
 
-The databases are shared by the whole session, and the dispatcher claims every due row. So each
-test runs on a clock of its own far in the past (each test's earlier than the last's): only rows
-this test wrote are ever due for it, and rows it leaves behind are never due for a later one.
+The databases are shared by the whole session, and the dispatcher claims every due row, so each
+test runs on a clock of its own (see tests.bot.dispatcher_support.own_clock).
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
-import aiohttp
-import pytest
-from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.delivery import messages as kinds
-from bot.delivery.dispatcher import MAX_BACKOFF_SECONDS, Dispatcher, Sender, backoff
+from bot.delivery.dispatcher import MAX_BACKOFF_SECONDS, backoff
 from bot.delivery.outcomes import PermanentFailure, RetryLater
-from bot.delivery.pacing import ChannelPacer
-from bot.delivery.senders import SlackSender
-from domain.commands import Declare
-from domain.severity import Severity
-from storage.command_runner import Change, CommandRunner
-from storage.outbox import OutboxMessage, PendingDelivery
-from storage.schema import outbox
 from storage.unit_of_work import UnitOfWork
-from tests.fake_slack import FakeSlack
-
-CHANNEL = "C0DISPATCH"
-_days_back = itertools.count(1)
-LONG = 3600.0  # a sweep interval no test waits for
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, start: datetime) -> None:
-        self.current = start
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2000, 1, 1, 12, 0, tzinfo=UTC) - timedelta(days=next(_days_back)))
-
-
-Outcome = Mapping[str, Any] | Exception | None
-
-
-@dataclass
-class RecordingSender:
-    """A Sender that records what it was asked to send and answers as scripted.
-
-    ``script[delivery_id]`` (or ``script[kind]``) is a list of outcomes used one per attempt: an
-    exception is raised, anything else is returned. Unscripted sends succeed."""
-
-    script: dict[int | str, list[Outcome]] = field(default_factory=dict)
-    gate: asyncio.Event | None = None  # when given, every send waits for it: Slack not answering
-    sent: list[PendingDelivery] = field(default_factory=list)
-    locked: list[int] = field(default_factory=list)
-    _arrived: asyncio.Event = field(default_factory=asyncio.Event)
-
-    async def send(self, delivery: PendingDelivery) -> Mapping[str, Any] | None:
-        self.sent.append(delivery)
-        self._arrived.set()
-        if self.gate is not None:
-            await self.gate.wait()
-        outcomes = self.script.get(delivery.id) or self.script.get(delivery.kind)
-        outcome: Outcome = outcomes.pop(0) if outcomes else {"ok": True, "id": delivery.id}
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
-
-    def lock_card(self, incident_id: int) -> AbstractAsyncContextManager[None]:
-        @asynccontextmanager
-        async def held() -> AsyncIterator[None]:
-            self.locked.append(incident_id)
-            yield
-
-        return held()
-
-    @property
-    def sent_ids(self) -> list[int]:
-        return [delivery.id for delivery in self.sent]
-
-    async def wait_for(self, count: int, timeout: float = 2.0) -> None:  # noqa: ASYNC109
-        async with asyncio.timeout(timeout):
-            while len(self.sent) < count:
-                self._arrived.clear()
-                await self._arrived.wait()
-
-
-def _conforms(sender: RecordingSender) -> Sender:
-    return sender  # mypy checks that the stub implements the Sender protocol
-
-
-@dataclass(frozen=True)
-class Row:
-    id: int
-    incident_id: int | None
-    kind: str
-    attempts: int
-    next_attempt_at: datetime
-    last_error: str | None
-    result: Any
-    delivered_at: datetime | None
-    failed_at: datetime | None
-    superseded_by: int | None
-
-
-async def rows(engine: AsyncEngine, ids: Sequence[int]) -> list[Row]:
-    async with engine.connect() as connection:
-        found = (
-            await connection.execute(select(outbox).where(outbox.c.id.in_(list(ids))).order_by(outbox.c.id))
-        ).mappings()
-        return [Row(**{name: mapping[name] for name in Row.__dataclass_fields__}) for mapping in found]
-
-
-async def row(engine: AsyncEngine, delivery_id: int) -> Row:
-    [found] = await rows(engine, [delivery_id])
-    return found
-
-
-async def declare(engine: AsyncEngine, workspace: str, clock: Clock, title: str = "Checkout is down") -> int:
-    command = Declare(actor="U0ALICE", title=title, severity=Severity.SEV2, channel_id=CHANNEL)
-    change = await CommandRunner(engine).declare(workspace, command, now=clock.now())
-    assert isinstance(change, Change)
-    return change.incident_id
-
-
-async def write(engine: AsyncEngine, clock: Clock, incident_id: int | None, *messages: OutboxMessage) -> list[int]:
-    async with UnitOfWork(engine) as uow:
-        return await uow.outbox.add(messages, incident_id, clock.now())
-
-
-def note(incident_id: int, text: str) -> OutboxMessage:
-    return kinds.thread_message(incident_id, text)
-
-
-class CountingDispatcher(Dispatcher):
-    """The real dispatcher, counting its sweeps so a test knows when the start-up one is done."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.sweeps = 0
-        self._swept = asyncio.Event()
-
-    async def deliver_due(self) -> int:
-        claimed = await super().deliver_due()
-        self.sweeps += 1
-        self._swept.set()
-        return claimed
-
-    async def swept(self, times: int = 1) -> None:
-        async with asyncio.timeout(2.0):
-            while self.sweeps < times:
-                self._swept.clear()
-                await self._swept.wait()
-
-
-def dispatcher(engine: AsyncEngine, sender: Sender, clock: Clock, **options: Any) -> CountingDispatcher:
-    return CountingDispatcher(engine, sender, clock, **({"sweep_interval": LONG} | options))
+from tests.bot.dispatcher_support import (
+    Clock,
+    RecordingSender,
+    declare,
+    dispatcher,
+    note,
+    row,
+    rows,
+    write,
+)
 
 
 # ---------------------------------------------------------------------- waking and sweeping
@@ -491,126 +342,3 @@ def test_backoff_grows_and_is_capped() -> None:
         assert all(0.8 * MAX_BACKOFF_SECONDS <= s <= 1.2 * MAX_BACKOFF_SECONDS for s in samples)
     assert 0.8 <= backoff(0) <= 1.2, "a row never claimed still waits a moment"
     assert len({round(backoff(5), 6) for _ in range(20)}) > 1, "jittered, so replicas do not retry in step"
-
-
-# ---------------------------------------------------------------------- the real sender, Slack faults
-SHORT_TIMEOUT = 1  # seconds; Slack's client takes an int
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def slack_sender(slack: FakeSlack, engine: AsyncEngine, clock: Clock) -> AsyncIterator[SlackSender]:
-    client = AsyncWebClient(token=slack.token, base_url=slack.base_url, timeout=SHORT_TIMEOUT, retry_handlers=[])
-    async with aiohttp.ClientSession() as http:
-        # Paced on the test's clock, so a Retry-After block lifts when the test moves time on.
-        pacer = ChannelPacer(monotonic=lambda: clock.now().timestamp())
-        yield SlackSender(client, engine, clock, http, pacer)
-
-
-async def test_a_slack_timeout_is_retried_and_recorded(
-    engine: AsyncEngine, workspace: str, clock: Clock, slack: FakeSlack, slack_sender: SlackSender
-) -> None:
-    slack.hang("chat.postMessage", seconds=SHORT_TIMEOUT + 1.0, times=1)
-    incident = await declare(engine, workspace, clock)
-    [post] = await write(engine, clock, incident, kinds.post_card(incident))
-    deliver = dispatcher(engine, slack_sender, clock)
-
-    async with asyncio.timeout(SHORT_TIMEOUT * 3):
-        await deliver.deliver_due()  # gives up after the client timeout, not after Slack answers
-
-    timed_out = await row(engine, post)
-    assert timed_out.delivered_at is None
-    assert timed_out.failed_at is None
-    assert timed_out.attempts == 1
-    assert "Timeout" in (timed_out.last_error or ""), timed_out.last_error
-    assert 0.8 <= (timed_out.next_attempt_at - clock.now()).total_seconds() <= 1.2
-
-    clock.current = timed_out.next_attempt_at
-    await deliver.deliver_due()
-    posted = await row(engine, post)
-    assert posted.delivered_at is not None
-    assert posted.attempts == 2
-    await slack.wait_for(lambda s: len(s.calls_to("chat.postMessage")) == 2, timeout=SHORT_TIMEOUT * 4)
-    # Calls are recorded when answered: the hung one shows up late, so order them by arrival.
-    arrived = sorted(slack.calls_to("chat.postMessage"), key=lambda call: call.at)
-    assert [c.status for c in arrived] == [504, 200]
-    cards = [m for m in slack.messages(CHANNEL) if m.blocks]
-    assert len(cards) == 1
-    async with UnitOfWork(engine) as uow:
-        stored = await uow.incidents.get_by_id(incident)
-    assert stored is not None
-    assert stored.card_ts == cards[0].ts
-
-
-async def test_slack_rate_limit_becomes_retry_after(
-    engine: AsyncEngine, workspace: str, clock: Clock, slack: FakeSlack, slack_sender: SlackSender
-) -> None:
-    slack.rate_limit("chat.postMessage", retry_after=7, times=1)
-    incident = await declare(engine, workspace, clock)
-    [post] = await write(engine, clock, incident, kinds.post_card(incident))
-    deliver = dispatcher(engine, slack_sender, clock)
-
-    await deliver.deliver_due()
-
-    limited = await row(engine, post)
-    assert limited.next_attempt_at == clock.now() + timedelta(seconds=7)
-    assert limited.last_error == "slack 429 ratelimited"
-    clock.advance(6.9)
-    await deliver.deliver_due()
-    assert len(slack.calls_to("chat.postMessage")) == 1
-    clock.advance(0.1)
-    await deliver.deliver_due()
-    assert (await row(engine, post)).delivered_at is not None
-
-
-@pytest.mark.parametrize(("status", "expected"), [(500, "slack 500 internal_error"), (503, "slack 503 internal_error")])
-async def test_slack_5xx_is_retried(  # noqa: PLR0917 - fixtures
-    engine: AsyncEngine,
-    workspace: str,
-    clock: Clock,
-    slack: FakeSlack,
-    slack_sender: SlackSender,
-    status: int,
-    expected: str,
-) -> None:
-    slack.fail("chat.postMessage", status=status, times=1)
-    incident = await declare(engine, workspace, clock)
-    [post] = await write(engine, clock, incident, kinds.post_card(incident))
-
-    await dispatcher(engine, slack_sender, clock).deliver_due()
-
-    retrying = await row(engine, post)
-    assert (retrying.attempts, retrying.last_error, retrying.failed_at) == (1, expected, None)
-
-
-@pytest.mark.parametrize("error", ["channel_not_found", "not_in_channel", "is_archived", "invalid_auth"])
-async def test_slack_refusals_fail_for_good(  # noqa: PLR0917 - fixtures
-    engine: AsyncEngine,
-    workspace: str,
-    clock: Clock,
-    slack: FakeSlack,
-    slack_sender: SlackSender,
-    error: str,
-) -> None:
-    slack.error("chat.postMessage", error, times=1)
-    incident = await declare(engine, workspace, clock)
-    post, audit = await write(engine, clock, incident, kinds.post_card(incident), note(incident, "after"))
-
-    await dispatcher(engine, slack_sender, clock).deliver_due()
-
-    failed = await row(engine, post)
-    assert failed.failed_at is not None
-    assert failed.last_error is not None
-    assert error in failed.last_error
-    # The card never made it, so the incident has no thread for its audit line: waiting for one
-    # that may never come would retry forever, so it is settled too, saying why.
-    settled = await row(engine, audit)
-    assert settled.delivered_at is None
-    assert settled.failed_at is not None
-    assert "no thread" in (settled.last_error or "")
-    assert len(slack.calls_to("chat.postMessage")) == 1

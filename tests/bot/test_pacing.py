@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
 
 from bot.delivery import messages as kinds
-from bot.delivery.dispatcher import MERGED_TEXT_MAX, merge_audit_lines
 from bot.delivery.outcomes import RetryLater
 from bot.delivery.pacing import MAX_INLINE_WAIT_SECONDS, ChannelPacer
+from bot.delivery.units import MERGED_TEXT_MAX, merge_audit_lines
 from storage.outbox import PendingDelivery
 
 
@@ -82,3 +83,20 @@ def test_merging_stops_at_the_message_size_and_at_other_incidents() -> None:
     long_line = "x" * (MERGED_TEXT_MAX // 2)
     units = merge_audit_lines([_audit(1, long_line), _audit(2, long_line), _audit(3, "y", incident_id=8)])
     assert [(lead.id, [r.id for r in absorbed]) for lead, absorbed in units] == [(1, []), (2, []), (3, [])]
+
+
+async def test_a_card_edit_takes_no_message_slot_but_waits_out_a_429() -> None:
+    """Slack paces new messages, not edits (SPEC §2): an edit goes while the channel's slots are
+    spent, and leaves them as they were; a 429's Retry-After holds it back like anything else."""
+    ticks = Ticks()
+    pacer = ChannelPacer(per_second=1.0, burst=1, monotonic=ticks)
+    await pacer.acquire("C1")
+    spent = pacer.take("C1")
+    assert spent == pytest.approx(1.0)
+    async with asyncio.timeout(0.5):  # not the second a slot would take
+        await pacer.unblocked("C1")
+    assert pacer.take("C1") == pytest.approx(spent), "no slot taken"
+    pacer.block("C1", MAX_INLINE_WAIT_SECONDS + 1)
+    with pytest.raises(RetryLater) as retry:
+        await pacer.unblocked("C1")
+    assert retry.value.delay == pytest.approx(MAX_INLINE_WAIT_SECONDS + 1)

@@ -102,11 +102,27 @@ class FaultControls:
         return self.faults.add(fault)
 
     def hang(
-        self, method: str = ANY_METHOD, seconds: float = 30.0, times: int | None = 1, *, process: bool = False
+        self,
+        method: str = ANY_METHOD,
+        seconds: float = 30.0,
+        times: int | None = 1,
+        *,
+        process: bool = False,
+        channel: str | None = None,
     ) -> Fault:
         """Delay the answer by ``seconds``; then 504 ``request_timeout`` and no state change, or with
-        ``process=True`` handle it normally (Slack acted but the client had given up: a lost response)."""
-        fault = Fault("hang", method, times, status=504, error="request_timeout", seconds=seconds, process=process)
+        ``process=True`` handle it normally (Slack acted but the client had given up: a lost response).
+        With ``channel``, only calls about that channel."""
+        fault = Fault(
+            "hang",
+            method,
+            times,
+            status=504,
+            error="request_timeout",
+            seconds=seconds,
+            process=process,
+            channel=channel,
+        )
         return self.faults.add(fault)
 
     def error(self, method: str, error: str, times: int | None = 1, *, channel: str | None = None) -> Fault:

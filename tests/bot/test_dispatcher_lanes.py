@@ -1,0 +1,91 @@
+"""Delivery that is prompt under load (SPEC §2 "Card updates come first", §7): an incident's card
+edit goes out while its thread messages are still going, and one incident's stuck send holds up
+no other incident. Order within a thread is kept."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.delivery import messages as kinds
+from storage.outbox import PendingDelivery
+from tests.bot.dispatcher_support import Clock, RecordingSender, declare, dispatcher, note, write
+
+
+def _thread_messages(delivery: PendingDelivery) -> bool:
+    return delivery.kind == kinds.THREAD_MESSAGE
+
+
+async def _posted_card(engine: AsyncEngine, workspace: str, clock: Clock) -> int:
+    incident = await declare(engine, workspace, clock)
+    await write(engine, clock, incident, kinds.post_card(incident))
+    await dispatcher(engine, RecordingSender(), clock).deliver_due()
+    return incident
+
+
+async def test_a_card_edit_overtakes_the_thread_messages_queued_before_it(
+    engine: AsyncEngine, workspace: str, clock: Clock
+) -> None:
+    incident = await _posted_card(engine, workspace, clock)
+    slack_answers = asyncio.Event()
+    sender = RecordingSender(gate=slack_answers, held=_thread_messages)
+    running = dispatcher(engine, sender, clock)
+    running.start()
+    try:
+        [first] = await write(engine, clock, incident, note(incident, "first"))
+        running.wake()
+        await sender.wait_for(1)  # the thread's first message is under way, and Slack is slow
+        second, edit = await write(engine, clock, incident, note(incident, "second"), kinds.refresh_card(incident))
+        running.wake()
+        await sender.wait_for(2)
+
+        assert sender.sent_ids == [first, edit], "the edit went out; the second line waits its turn"
+        slack_answers.set()
+        await sender.wait_for(3)
+    finally:
+        await running.stop()
+    assert sender.sent_ids == [first, edit, second]
+
+
+async def test_a_card_edit_waits_for_the_card_it_edits(engine: AsyncEngine, workspace: str, clock: Clock) -> None:
+    incident = await declare(engine, workspace, clock)
+    slack_answers = asyncio.Event()
+    sender = RecordingSender(gate=slack_answers, held=lambda delivery: delivery.kind == kinds.POST_CARD)
+    running = dispatcher(engine, sender, clock)
+    running.start()
+    try:
+        [post] = await write(engine, clock, incident, kinds.post_card(incident))
+        running.wake()
+        await sender.wait_for(1)
+        [edit] = await write(engine, clock, incident, kinds.refresh_card(incident))
+        running.wake()
+        await asyncio.sleep(0.3)
+        assert sender.sent_ids == [post], "nothing to edit until the card is in Slack"
+        slack_answers.set()
+        await sender.wait_for(2)
+    finally:
+        await running.stop()
+    assert sender.sent_ids == [post, edit]
+
+
+async def test_one_incidents_stuck_send_holds_up_no_other_incident(
+    engine: AsyncEngine, workspace: str, clock: Clock
+) -> None:
+    stuck, other = await declare(engine, workspace, clock), await declare(engine, workspace, clock)
+    slack_answers = asyncio.Event()
+    sender = RecordingSender(gate=slack_answers, held=lambda delivery: delivery.incident_id == stuck)
+    running = dispatcher(engine, sender, clock)
+    running.start()
+    try:
+        [hung] = await write(engine, clock, stuck, kinds.post_card(stuck))
+        running.wake()
+        await sender.wait_for(1)  # Slack does not answer this one
+        card, line = await write(engine, clock, other, kinds.post_card(other), note(other, "acked"))
+        running.wake()
+        await sender.wait_for(3)
+
+        assert sender.sent_ids == [hung, card, line], "the other incident went out meanwhile"
+        slack_answers.set()
+    finally:
+        await running.stop()
