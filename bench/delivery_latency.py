@@ -31,7 +31,6 @@ from bench.harness import SEVERITY, Harness, brief, by_method, log, next_severit
 from bench.load import Signed, summarize
 from bench.processes import ServerProcess
 from tests.fake_slack import Call, FakeSlack, Fault
-from tests.fake_slack.faults import ANY_METHOD
 from tests.fake_slack.models import Message
 
 _INCIDENT_NUMBER = re.compile(r"INC-(\d+)")
@@ -204,14 +203,6 @@ async def busy_channel(harness: Harness, url: str, trials: int, notes: int) -> d
 
 
 # ---------------------------------------------------------------------- one channel hanging
-def channel_hang(channel: str, seconds: float, times: int | None) -> Fault:
-    """Every Slack call about ``channel`` (``times`` of them; None: until cleared) answers only after
-    ``seconds``, and then 504. Longer than the bot's Slack client timeout, it is a call that never
-    answers. (The fault plan matches faults to a channel; ``FakeSlack.hang`` has no ``channel``
-    argument, so the fault is built here.)"""
-    return Fault("hang", ANY_METHOD, times, status=504, error="request_timeout", seconds=seconds, channel=channel)
-
-
 async def hung_channel(harness: Harness, url: str, trials: int, hang_s: float) -> dict[str, Any]:
     """Each trial, every Slack call about one channel (a new one each trial; the last one's calls
     answer again) hangs. An incident is declared in it; once its card's ``chat.postMessage`` hangs,
@@ -226,8 +217,8 @@ async def hung_channel(harness: Harness, url: str, trials: int, hang_s: float) -
         for trial, card in enumerate(others):
             hung = f"CHUNG{trial:03d}"
             slack.clear_faults()
-            arrival = slack.faults.add(channel_hang(hung, hang_s, 1))  # taken by the next call about it
-            slack.faults.add(channel_hang(hung, hang_s, None))  # and every call after that
+            arrival = slack.hang(seconds=hang_s, times=1, channel=hung)  # taken by the next call about it
+            slack.hang(seconds=hang_s, times=None, channel=hung)  # and every call after that
             request, _ = harness.requests.mention(hung, f"chat is down, trial {trial} sev2")
             status, _, _ = await harness.client.send(url, request)
             if status != 200:
