@@ -252,7 +252,8 @@ def record(figures: dict[str, Any], command: str, baseline: Path | None) -> str:
     if baseline is not None and baseline.exists() and baseline.resolve() != OUTPUT.resolve():
         before = json.loads(baseline.read_text())
         before.pop("baseline", None)
-        figures["baseline"] = before | {"file": str(baseline)}
+        shown = baseline.resolve()
+        figures["baseline"] = before | {"file": str(shown.relative_to(REPO) if shown.is_relative_to(REPO) else shown)}
     RESULTS.mkdir(parents=True, exist_ok=True)
     OUTPUT.write_text(json.dumps(figures, indent=2) + "\n")
     delivery_report.write(figures)
