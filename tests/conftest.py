@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.database import create_engine, database_config
 from storage.migrate import upgrade
 from tests.databases import fresh_postgres_database
+from tests.fake_slack import FakeSlack
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +40,13 @@ async def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterat
 def engine(request: pytest.FixtureRequest) -> AsyncEngine:
     """The storage contract holds on both stores: every test using this runs against each."""
     return request.getfixturevalue(f"{request.param}_engine")  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    """The local Slack with faults, started for the test (see tests.fake_slack)."""
+    async with FakeSlack() as fake:
+        yield fake
 
 
 @pytest.fixture

@@ -22,12 +22,6 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def slack_sender(slack: FakeSlack, engine: AsyncEngine, clock: Clock) -> AsyncIterator[SlackSender]:
     client = AsyncWebClient(token=slack.token, base_url=slack.base_url, timeout=SHORT_TIMEOUT, retry_handlers=[])
     async with aiohttp.ClientSession() as http:

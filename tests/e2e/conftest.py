@@ -29,12 +29,6 @@ async def database_url(migrated_template: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def bot(slack: FakeSlack, database_url: str, workspace: str) -> AsyncIterator[BotUnderTest]:
     started = await BotUnderTest(slack, database_url, workspace).start()
     yield started

@@ -1,8 +1,6 @@
-"""A fake Slack started for each test, and the real slack_sdk client pointed at it."""
+"""The real slack_sdk client pointed at the fake Slack (the `slack` fixture: tests/conftest.py)."""
 
 from __future__ import annotations
-
-from collections.abc import AsyncIterator
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
@@ -11,12 +9,6 @@ from tests.fake_slack import FakeSlack
 
 TOKEN = "xoxb-test"
 CHANNEL = "C0INCIDENTS"
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import create_engine, database_config
 from tests.e2e.bot_process import BotProcess, bot_environment
-from tests.e2e.conftest import bot, database_url, migrated_template, slack
+from tests.e2e.conftest import bot, database_url, migrated_template
 from tests.fake_slack import FakeSlack
 from tests.reliability import cluster as pg
 from tests.reliability.support import CapturedLogs
 
-__all__ = ["bot", "database_url", "migrated_template", "slack"]
+__all__ = ["bot", "database_url", "migrated_template"]
 
 
 @pytest.fixture
