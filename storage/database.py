@@ -162,8 +162,8 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
             return  # just connected, or just used
         try:
             # One round trip, bounded by COMMAND_TIMEOUT_SECONDS (the dialect's own ping wraps it in
-            # a transaction: three).
-            dbapi_connection.run_async(lambda driver: driver.execute(";"))
+            # a transaction: three). Not an empty statement: asyncpg fails on its empty status.
+            dbapi_connection.run_async(lambda driver: driver.execute("SELECT 1"))
         except TimeoutError:
             # The host is silent: connecting again would only wait for it once more.
             dbapi_connection.driver_connection.terminate()

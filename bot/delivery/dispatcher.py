@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, suppress
+from contextlib import AbstractAsyncContextManager, nullcontext, suppress
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any, Protocol
@@ -39,9 +39,10 @@ CLAIM_BATCH = 500
 STOP_TIMEOUT_SECONDS = 5.0
 # The least time between two claims (see Dispatcher._run).
 CLAIM_INTERVAL_SECONDS = 0.05
-# Lanes delivering at once, of each sort (card edits; threads and replies): card edits have places
-# of their own, so threads waiting out their channel's pace never hold one up. Each card edit holds
-# a pooled database connection (its lock) while it is sent, so they stay well inside the pool.
+# Card edits sent at once. Each holds a pooled database connection (its lock) while it is sent, so
+# they stay well inside the pool. Other lanes hold no connection while they wait for Slack: they
+# are bounded where they call it, after their channel's pace (see SlackSender), so a lane waiting
+# its turn in a busy channel holds up no other channel's.
 PARALLEL_LANES = 8
 _CARD_KINDS = frozenset({kinds.POST_CARD, kinds.REFRESH_CARD})
 # What only goes to Slack: delivering it never queues anything more.
@@ -147,7 +148,6 @@ class Dispatcher:
         self._sweep_interval = sweep_interval
         self._lease = lease
         self._parallel_edits = asyncio.Semaphore(parallel_lanes)
-        self._parallel_threads = asyncio.Semaphore(parallel_lanes)
         # Lanes under way (see bot.delivery.units): each goes at its own pace, so one slow Slack call
         # holds up its own incident only, while the next rounds are claimed and started beside it.
         self._lanes: set[asyncio.Task[None]] = set()
@@ -256,36 +256,40 @@ class Dispatcher:
 
     async def _deliver_lane(self, rows: list[PendingDelivery]) -> None:
         edits = rows[0].kind == kinds.REFRESH_CARD  # a lane of card edits holds nothing else
-        async with self._parallel_edits if edits else self._parallel_threads:
-            units = delivery_units(rows)
-            for index, (row, absorbed) in enumerate(units):
-                if await self._deliver(row, absorbed):
-                    continue
-                if row.incident_id is not None:
-                    # The rest of this incident waits behind the row that failed. They were claimed
-                    # but not tried: hand them back at once (not when their lease runs out), and
-                    # the claim does not count as an attempt.
-                    later = [r.id for lead, merged in units[index + 1 :] for r in (lead, *merged)]
-                    untried = [a.id for a in absorbed] + later
-                    if untried:
-                        async with UnitOfWork(self._engine) as uow:
-                            await uow.outbox.release(untried, self._clock.now())
-                    return
+        places = self._parallel_edits if edits else None
+        units = delivery_units(rows)
+        for index, (row, absorbed) in enumerate(units):
+            if await self._deliver(row, absorbed, places):
+                continue
+            if row.incident_id is not None:
+                # The rest of this incident waits behind the row that failed. They were claimed but
+                # not tried: hand them back at once (not when their lease runs out), and the claim
+                # does not count as an attempt.
+                later = [r.id for lead, merged in units[index + 1 :] for r in (lead, *merged)]
+                untried = [a.id for a in absorbed] + later
+                if untried:
+                    async with UnitOfWork(self._engine) as uow:
+                        await uow.outbox.release(untried, self._clock.now())
+                return
 
-    async def _deliver(self, row: PendingDelivery, absorbed: Sequence[PendingDelivery] = ()) -> bool:
+    async def _deliver(
+        self,
+        row: PendingDelivery,
+        absorbed: Sequence[PendingDelivery] = (),
+        places: AbstractAsyncContextManager[Any] | None = None,
+    ) -> bool:
         """Send one row and settle it with the rows it stands for; False if it is to be retried later.
 
+        The send takes one of ``places``, if given; settling it does not, so the next lane's send
+        goes while this one's is written down (the settler writes many together).
         A card refresh with a newer one claimed with it never gets here (see
         :func:`collapse_refreshes`); one committed after the claim is sent after it, and the sender
         skips it if the card already shows that version.
         """
         context = {"delivery_id": row.id, "kind": row.kind, "incident_id": row.incident_id, "attempt": row.attempts}
         try:
-            if row.kind in _CARD_KINDS and row.incident_id is not None:
-                async with self._sender.lock_card(row.incident_id):
-                    result = await self._sender.send(row)
-            else:
-                result = await self._sender.send(row)
+            async with places or nullcontext():
+                result = await self._send(row)
         except RetryLater as retry:
             await self._retry(row, retry.error, retry.delay, context)
             return False
@@ -303,6 +307,12 @@ class Dispatcher:
         await self._settler.settle(Settlement(row.id, result, [a.id for a in absorbed], coalesce_key(row)))
         log.info("delivered", extra=context)
         return True
+
+    async def _send(self, row: PendingDelivery) -> Mapping[str, Any] | None:
+        if row.kind in _CARD_KINDS and row.incident_id is not None:
+            async with self._sender.lock_card(row.incident_id):
+                return await self._sender.send(row)
+        return await self._sender.send(row)
 
     async def _handle_failure(self, row: PendingDelivery, failure: PermanentFailure, context: dict[str, Any]) -> bool:
         """Tell the failure handler; False if it could not be told, and the row is to be retried."""

@@ -19,8 +19,11 @@ MAX_INLINE_WAIT_SECONDS = 2.0
 
 
 class ChannelPacer:
+    # No burst by default: the audit lines queued while a message waits its turn go out merged in
+    # the next one (see bot.delivery.units), so a busy channel gets one message a second holding
+    # them all, instead of a burst of single lines and then the same wait. Edits are not paced.
     def __init__(
-        self, per_second: float = 1.0, burst: int = 4, monotonic: Callable[[], float] = time.monotonic
+        self, per_second: float = 1.0, burst: int = 1, monotonic: Callable[[], float] = time.monotonic
     ) -> None:
         self._rate = per_second
         self._burst = float(burst)

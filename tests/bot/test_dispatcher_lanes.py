@@ -9,6 +9,7 @@ import asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.delivery import messages as kinds
+from bot.delivery.dispatcher import PARALLEL_LANES
 from storage.outbox import PendingDelivery
 from tests.bot.dispatcher_support import Clock, RecordingSender, declare, dispatcher, note, write
 
@@ -86,6 +87,32 @@ async def test_one_incidents_stuck_send_holds_up_no_other_incident(
         await sender.wait_for(3)
 
         assert sender.sent_ids == [hung, card, line], "the other incident went out meanwhile"
+        slack_answers.set()
+    finally:
+        await running.stop()
+
+
+async def test_more_stuck_threads_than_card_edit_places_hold_up_no_other_thread(
+    engine: AsyncEngine, workspace: str, clock: Clock
+) -> None:
+    """A thread waiting for Slack (its channel's pace, or a call that hangs) holds no place another
+    channel's message needs: only card edits, which hold a database connection, are counted."""
+    stuck = {await declare(engine, workspace, clock) for _ in range(PARALLEL_LANES + 1)}
+    other = await declare(engine, workspace, clock)
+    slack_answers = asyncio.Event()
+    sender = RecordingSender(gate=slack_answers, held=lambda delivery: delivery.incident_id in stuck)
+    running = dispatcher(engine, sender, clock)
+    running.start()
+    try:
+        for incident in stuck:
+            await write(engine, clock, incident, note(incident, "waiting for Slack"))
+        running.wake()
+        await sender.wait_for(len(stuck))
+        [line] = await write(engine, clock, other, note(other, "acked"))
+        running.wake()
+        await sender.wait_for(len(stuck) + 1)
+
+        assert sender.sent_ids[-1] == line
         slack_answers.set()
     finally:
         await running.stop()

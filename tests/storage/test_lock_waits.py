@@ -12,7 +12,7 @@ from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.command_runner import CommandRunner
-from storage.database import SESSION_BOUNDS, create_engine, database_config, unbounded
+from storage.database import PING_AFTER_IDLE_SECONDS, SESSION_BOUNDS, create_engine, database_config, unbounded
 from storage.lock_waits import Busy
 from storage.schema import workspace_counters
 from tests.storage.group_commit_support import (
@@ -85,5 +85,20 @@ async def test_settings_given_for_one_engine_add_to_the_bounds(postgres_url: str
     try:
         async with engine.connect() as connection:
             assert tuple((await connection.execute(text(shown))).one()) == (SESSION_BOUNDS["lock_timeout"], "300ms")
+    finally:
+        await engine.dispose()
+
+
+async def test_a_live_connection_that_sat_idle_is_pinged_and_kept(postgres_url: str) -> None:
+    """The idle ping must tell a live connection from a dead one: one that failed every ping would
+    reconnect after each quiet second, and re-prepare every statement on its next use."""
+    engine = create_engine(database_config(postgres_url), pool_size=1, max_overflow=0)
+    backend = text("SELECT pg_backend_pid()")
+    try:
+        async with engine.connect() as connection:
+            first = (await connection.execute(backend)).scalar_one()
+        await asyncio.sleep(PING_AFTER_IDLE_SECONDS * 1.5)
+        async with engine.connect() as connection:
+            assert (await connection.execute(backend)).scalar_one() == first
     finally:
         await engine.dispose()
