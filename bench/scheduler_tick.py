@@ -22,9 +22,9 @@ from typing import Any
 
 from sqlalchemy import Select, text
 
-from bot.effects import SlackEffects
-from bot.scheduler import SlaScheduler
-from storage.command_runner import CommandRunner
+from bot.delivery.effects import SlackEffects
+from bot.handler.runner import CommandRunner
+from bot.sla.scheduler import SlaScheduler
 from storage.database import create_engine, database_config, unbounded
 from storage.incident_repository import due_query
 from storage.migrate import upgrade

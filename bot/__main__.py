@@ -11,10 +11,10 @@ import sys
 from aiohttp import web
 
 from bot.composition import web_application
-from bot.config_file import load_config
-from bot.logs import configure_logging, redact
 from bot.playground import playground_banner
-from bot.settings import ConfigError, Settings
+from bot.runtime.config_file import load_config
+from bot.runtime.logs import configure_logging, redact
+from bot.runtime.settings import ConfigError, Settings
 
 # SIGTERM stops taking requests and finishes the ones in flight; past this, they are cut off.
 SHUTDOWN_TIMEOUT_SECONDS = 8.0

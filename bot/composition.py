@@ -18,28 +18,28 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.ai.breaker import CircuitBreaker
 from bot.ai.drafting import AI_DRAFT_UPDATE, DraftingSender
 from bot.ai.writer import AI_TIMEOUT_SECONDS, StakeholderWriter
-from bot.clock import Clock, SystemClock
-from bot.config_file import FirebreakConfig, load_config
+from bot.commands.verbs import Verbs
 from bot.delivery.card_refusals import CardRefusals
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.effects import SlackEffects
 from bot.delivery.routing import SenderRouter
-from bot.delivery.senders import SlackSender, pooled_client
-from bot.effects import SlackEffects
-from bot.http import ENGINE, MAX_BODY_BYTES, SLACK_APP, VERIFIER, add_routes
+from bot.delivery.slack_sender import SlackSender, pooled_client
+from bot.handler.runner import CommandRunner
+from bot.handler.service import IncidentService
 from bot.playground import PLAYGROUND_SQLITE_PATH, add_playground, fresh_playground_database, playground_banner
-from bot.receivers.actions import ActionReceiver
-from bot.receivers.mentions import MentionReceiver
-from bot.receivers.replies import Replies
-from bot.receivers.slash import SlashReceiver
-from bot.receivers.view_opener import ViewOpener
-from bot.receivers.views import ViewReceiver
-from bot.scheduler import SlaScheduler
-from bot.service import IncidentService
-from bot.settings import Settings
-from bot.slack_app import build_slack_app
-from bot.slack_identity import SlackIdentity
-from bot.verbs import Verbs
-from storage.command_runner import CommandRunner
+from bot.receivers.slack.app import build_slack_app
+from bot.receivers.slack.block_actions import ActionReceiver
+from bot.receivers.slack.endpoint import ENGINE, MAX_BODY_BYTES, SLACK_APP, VERIFIER, add_routes
+from bot.receivers.slack.identity import SlackIdentity
+from bot.receivers.slack.mentions import MentionReceiver
+from bot.receivers.slack.modal_opener import ViewOpener
+from bot.receivers.slack.replies import Replies
+from bot.receivers.slack.slash import SlashReceiver
+from bot.receivers.slack.submissions import ViewReceiver
+from bot.runtime.clock import Clock, SystemClock
+from bot.runtime.config_file import FirebreakConfig, load_config
+from bot.runtime.settings import Settings
+from bot.sla.scheduler import SlaScheduler
 from storage.database import DEFAULT_SQLITE_PATH, create_engine, database_config
 from storage.migrate import upgrade
 
@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 SLACK_TIMEOUT_SECONDS = 10
 # How long startup waits for Slack to say who the bot is; past it the bot serves anyway, and the
-# identity arrives in the background (see bot.slack_identity).
+# identity arrives in the background (see bot.receivers.slack.identity).
 IDENTITY_WAIT_SECONDS = 3.0
 
 

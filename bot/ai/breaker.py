@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.clock import Clock
+from bot.runtime.clock import Clock
 
 
 class CircuitBreaker:

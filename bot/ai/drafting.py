@@ -11,11 +11,11 @@ from typing import Any
 
 from bot.ai.facts import facts_of
 from bot.ai.writer import StakeholderWriter
-from bot.clock import Clock
 from bot.delivery.outcomes import PermanentFailure
+from bot.handler.runner import CommandRunner, Effects
+from bot.runtime.clock import Clock
 from domain.commands import RecordAiDraft
 from domain.errors import DomainError
-from storage.command_runner import CommandRunner, Effects
 from storage.outbox import OutboxMessage, PendingDelivery
 
 AI_DRAFT_UPDATE = "ai.draft_update"

@@ -10,15 +10,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from bot.clock import Clock
-from bot.delivery import messages as kinds
+from bot.delivery import outbox_messages as kinds
 from bot.delivery.outcomes import PermanentFailure
+from bot.handler.runner import Change, CommandRunner
+from bot.runtime.clock import Clock
 from bot.views.card_refusal import card_refused_text
 from domain import events as ev
 from domain.commands import SYSTEM_ACTOR, RecordCardRefusal
 from domain.errors import DomainError
 from domain.text import SLACK_ERROR_MAX
-from storage.command_runner import Change, CommandRunner
 from storage.outbox import OutboxMessage, PendingDelivery
 
 log = logging.getLogger(__name__)

@@ -21,11 +21,11 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.clock import Clock
-from bot.delivery import messages as kinds
+from bot.delivery import outbox_messages as kinds
 from bot.delivery.outcomes import PermanentFailure, RetryLater
 from bot.delivery.recording import until_recorded
 from bot.delivery.units import CARD_EDITS_OVERTAKE, coalesce_key, delivery_lanes, delivery_units
+from bot.runtime.clock import Clock
 from storage.outbox import PendingDelivery, Settlement
 from storage.unit_of_work import UnitOfWork
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-from bot.delivery import messages as kinds
+from bot.delivery import outbox_messages as kinds
 from storage.outbox import Overtaking, PendingDelivery
 
 # One Slack message holds 4,000 characters of text; merged audit lines stay well inside it.

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .blocks import MAX_MESSAGE_TEXT, block_errors, view_errors
+from .block_limits import MAX_MESSAGE_TEXT, block_errors, view_errors
 from .models import JSON, SlackError
 from .state import SlackState
 

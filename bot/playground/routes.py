@@ -13,10 +13,10 @@ import aiohttp
 from aiohttp import web
 
 from bot.local_slack import LocalSlack, SlackError, SlackState
-from bot.playground.actions import PageActions
 from bot.playground.live import Live
+from bot.playground.page_actions import PageActions
 from bot.playground.workspace import CHANNELS, Playground
-from bot.settings import LOCAL_SLACK_PATH, Settings
+from bot.runtime.settings import LOCAL_SLACK_PATH, Settings
 
 log = logging.getLogger(__name__)
 

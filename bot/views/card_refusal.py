@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.grammar_usage import MENTION_PREFIX, SLASH_PREFIX
+from bot.commands.usage import MENTION_PREFIX, SLASH_PREFIX
 from bot.views.escaping import channel_link, escape_within
 from bot.views.formatting import slack_date
 from domain.incident import Incident

@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.delivery.pacing import ChannelPacer
-from bot.delivery.senders import SlackSender
+from bot.delivery.slack_sender import SlackSender
 from tests.bot.dispatcher_support import SHORT_TIMEOUT, Clock, own_clock
 from tests.fake_slack import FakeSlack
 

@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.delivery import messages as kinds
+from bot.delivery import outbox_messages as kinds
 from bot.delivery.dispatcher import Dispatcher, Sender
+from bot.handler.runner import Change, CommandRunner
 from domain.commands import Declare
 from domain.severity import Severity
-from storage.command_runner import Change, CommandRunner
 from storage.outbox import OutboxMessage, PendingDelivery
 from storage.schema import outbox
 from storage.unit_of_work import UnitOfWork

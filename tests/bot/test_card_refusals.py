@@ -11,13 +11,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.delivery import messages as kinds
+from bot.delivery import outbox_messages as kinds
 from bot.delivery.card_refusals import CardRefusals
 from bot.delivery.outcomes import PermanentFailure, RetryLater
-from bot.delivery.senders import SlackSender
-from bot.origin import Origin
+from bot.delivery.slack_sender import SlackSender
+from bot.handler.origin import Origin
+from bot.handler.runner import CommandRunner
 from domain import events as ev
-from storage.command_runner import CommandRunner
 from storage.outbox import PendingDelivery
 from storage.unit_of_work import UnitOfWork
 from tests.bot.dispatcher_support import CHANNEL, Clock, declare, dispatcher, note, row, write

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config_file import DEFAULT_AI_MODEL, DEFAULT_TICK, load_config
-from bot.settings import ConfigError
+from bot.runtime.config_file import DEFAULT_AI_MODEL, DEFAULT_TICK, load_config
+from bot.runtime.settings import ConfigError
 from domain.severity import Severity
 from domain.sla import DEFAULT_POLICY
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.delivery import messages as kinds
+from bot.delivery import outbox_messages as kinds
 from bot.delivery.units import collapse_refreshes, delivery_lanes, delivery_units
 from storage.outbox import PendingDelivery
 

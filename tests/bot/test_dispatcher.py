@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.delivery import messages as kinds
+from bot.delivery import outbox_messages as kinds
 from bot.delivery.dispatcher import MAX_BACKOFF_SECONDS, backoff
 from bot.delivery.outcomes import PermanentFailure, RetryLater
 from storage.unit_of_work import UnitOfWork

@@ -8,7 +8,7 @@ import asyncio
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.delivery import messages as kinds
+from bot.delivery import outbox_messages as kinds
 from bot.delivery.dispatcher import PARALLEL_LANES
 from storage.outbox import PendingDelivery
 from tests.bot.dispatcher_support import Clock, RecordingSender, declare, dispatcher, note, write

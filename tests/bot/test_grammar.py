@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.grammar import USAGE, Parsed, ParseError, Verb, declare_command, help_text, parse, to_command
-from bot.grammar_usage import ALIASES, usage_for
+from bot.commands.grammar import USAGE, Parsed, ParseError, Verb, declare_command, help_text, parse, to_command
+from bot.commands.usage import ALIASES, usage_for
 from domain import commands as cmd
 from domain.incident import SlackSource
 from domain.lifecycle import Status

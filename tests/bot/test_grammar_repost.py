@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.grammar import Parsed, Verb, help_text, to_command, usage_for
+from bot.commands.grammar import Parsed, Verb, help_text, to_command, usage_for
 from domain import commands as cmd
 from tests.bot.test_grammar import SOURCE, channel, refused, slash, thread
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.delivery import messages as kinds
+from bot.delivery import outbox_messages as kinds
 from bot.delivery.outcomes import RetryLater
 from bot.delivery.pacing import MAX_INLINE_WAIT_SECONDS, ChannelPacer
 from bot.delivery.units import MERGED_TEXT_MAX, merge_audit_lines

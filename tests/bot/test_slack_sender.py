@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.delivery import messages as kinds
-from bot.delivery.senders import SlackSender
+from bot.delivery import outbox_messages as kinds
+from bot.delivery.slack_sender import SlackSender
 from storage.unit_of_work import UnitOfWork
 from tests.bot.dispatcher_support import CHANNEL, SHORT_TIMEOUT, Clock, declare, dispatcher, note, row, write
 from tests.fake_slack import FakeSlack

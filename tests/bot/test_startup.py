@@ -19,8 +19,8 @@ import pytest
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.http import ENGINE, HEALTH_TIMEOUT_SECONDS, add_routes
-from bot.logs import JsonFormatter
+from bot.receivers.slack.endpoint import ENGINE, HEALTH_TIMEOUT_SECONDS, add_routes
+from bot.runtime.logs import JsonFormatter
 from storage.database import create_engine, database_config
 from tests.databases import fresh_postgres_database
 from tests.e2e.bot_process import BotProcess, clean_environment, free_port

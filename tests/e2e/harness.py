@@ -15,10 +15,10 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.clock import Clock
 from bot.composition import FIREBREAK, Firebreak, web_application
-from bot.config_file import FirebreakConfig
-from bot.settings import Settings
+from bot.runtime.clock import Clock
+from bot.runtime.config_file import FirebreakConfig
+from bot.runtime.settings import Settings
 from domain.incident import Incident, IncidentRef
 from storage.incident_repository import StoredIncident
 from storage.schema import outbox

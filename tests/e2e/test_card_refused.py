@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.delivery import messages as kinds
+from bot.delivery import outbox_messages as kinds
 from domain import events as ev
 from domain.lifecycle import Status
 from tests.e2e.card_support import field, thread_replies, timeline

@@ -4,7 +4,7 @@ in their conversation with it (chat.postMessage to their user id), which no chan
 
 from __future__ import annotations
 
-from bot.delivery import messages as kinds
+from bot.delivery import outbox_messages as kinds
 from domain import events as ev
 from tests.e2e.card_support import of_type, timeline
 from tests.e2e.harness import ALICE, BOB, CHANNEL, BotUnderTest

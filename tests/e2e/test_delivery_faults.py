@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.delivery import messages as kinds
+from bot.delivery import outbox_messages as kinds
 from bot.delivery.dispatcher import backoff
 from domain.lifecycle import Status
 from storage.schema import incidents, outbox

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from bot.receivers.view_opener import VIEWS_OPEN_TIMEOUT_SECONDS
+from bot.receivers.slack.modal_opener import VIEWS_OPEN_TIMEOUT_SECONDS
 from bot.views import action_ids as ids
 from tests.e2e.card_support import declare, ephemeral_texts
 from tests.e2e.harness import ALICE, BotUnderTest

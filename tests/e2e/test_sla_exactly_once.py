@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.config_file import FirebreakConfig
+from bot.runtime.config_file import FirebreakConfig
 from domain.severity import Severity
 from domain.sla import DEFAULT_POLICY, SlaPolicy
 from tests.clock import MutableClock

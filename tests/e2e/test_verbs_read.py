@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.grammar import Verb
+from bot.commands.grammar import Verb
 from tests.e2e.harness import BOB, BotUnderTest
 from tests.e2e.verb_support import Home, Watch, block_texts, declare_by_mention, declare_by_slash
 from tests.fake_slack import FakeSlack

@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.local_slack import LocalSlack
 from bot.playground import add_playground
 from bot.playground.routes import PLAYGROUND
-from bot.settings import Settings
+from bot.runtime.settings import Settings
 from tests.e2e.bot_process import free_port
 
 ALICE, BOB = "U0ALICE", "U0BOB"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.playground import fresh_playground_database
-from bot.settings import ConfigError, Settings
+from bot.runtime.settings import ConfigError, Settings
 
 
 def test_no_slack_credentials_means_playground_mode_wired_to_itself() -> None:

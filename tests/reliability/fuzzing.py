@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.grammar_usage import ALIASES
+from bot.commands.usage import ALIASES
 from bot.views import action_ids as ids
 from domain.lifecycle import Status
 from domain.severity import Severity

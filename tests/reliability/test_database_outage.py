@@ -21,9 +21,9 @@ import pytest
 from sqlalchemy import Table, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.receivers.replies import SLACK_LAST_RETRY
+from bot.receivers.slack.replies import SLACK_LAST_RETRY
 from bot.views import action_ids as ids
-from bot.views.messages import RESENT_LATER_TEXT, UNAVAILABLE_TEXT
+from bot.views.listings import RESENT_LATER_TEXT, UNAVAILABLE_TEXT
 from bot.views.modals import declare_modal, resolve_modal
 from domain import events as ev
 from domain.evolve import replay
@@ -259,7 +259,7 @@ async def test_commands_during_a_postgres_restart_are_refused_cleanly_and_work_a
         assert await health(bot) == 200
 
         # Expected while the database is down: warnings. No receiver logged a traceback.
-        receiver_errors = [r for r in captured_logs.errors() if r.name.startswith(("bot.receivers", "bot.http"))]
+        receiver_errors = [r for r in captured_logs.errors() if r.name.startswith("bot.receivers")]
         assert receiver_errors == [], captured_logs.describe(receiver_errors)
         unavailable = [r for r in captured_logs.records if "database unavailable" in r.getMessage()]
         assert len(unavailable) >= outage_commands
@@ -351,7 +351,7 @@ async def test_a_stream_of_commands_through_a_postgres_restart_loses_nothing(
         posted = {note: sum(line.endswith(f" {note}") for line in lines) for note in notes}
         duplicates = sum(count - 1 for count in posted.values() if count > 1)
         missing = [note for note, count in posted.items() if count == 0]
-        receiver_errors = [r for r in captured_logs.errors() if r.name.startswith(("bot.receivers", "bot.http"))]
+        receiver_errors = [r for r in captured_logs.errors() if r.name.startswith("bot.receivers")]
         figures(
             "postgres_restart_stream",
             sent=len(outcomes),

@@ -26,7 +26,7 @@ from sqlalchemy import Select, Text, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Executable
 
-from bot.receivers.fields import request_key
+from bot.receivers.slack.fields import request_key
 from storage.idempotency import ProcessedRequests
 from storage.schema import incident_events, processed_requests
 from tests.e2e.bot_process import BotProcess

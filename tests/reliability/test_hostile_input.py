@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.grammar import Parsed, ParseError, parse
-from bot.views.messages import error_text
+from bot.commands.grammar import Parsed, ParseError, parse
+from bot.views.listings import error_text
 from domain.evolve import replay
 from domain.incident import Undeclared
 from storage.schema import incident_events, incidents, outbox

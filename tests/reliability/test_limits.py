@@ -13,7 +13,7 @@ import urllib.parse
 import pytest
 from sqlalchemy import func, select
 
-from bot.http import MAX_BODY_BYTES
+from bot.receivers.slack.endpoint import MAX_BODY_BYTES
 from bot.views import action_ids as ids
 from bot.views.modals import declare_modal, resolve_modal
 from domain.incident import IncidentRef

@@ -10,8 +10,8 @@ import asyncpg
 import pytest
 from sqlalchemy import exc as sa
 
-from bot.receivers.fields import KEY_MAX, request_key, slack_id, slack_ts, user_id, user_text
 from bot.receivers.outage import database_unavailable
+from bot.receivers.slack.fields import KEY_MAX, request_key, slack_id, slack_ts, user_id, user_text
 
 
 def wrapped(orig: BaseException, *, invalidated: bool = False) -> sa.DBAPIError:

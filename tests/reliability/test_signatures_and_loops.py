@@ -128,7 +128,7 @@ async def test_hostile_bodies_are_refused_before_parsing_with_a_4xx_and_no_trace
     assert (unsigned.status, signed.status) == (401, 400)
     assert problem in signed.text
     assert captured_logs.errors() == [], captured_logs.describe(captured_logs.errors())
-    refusals = [r for r in captured_logs.records if r.name == "bot.http"]
+    refusals = [r for r in captured_logs.records if r.name == "bot.receivers.slack.endpoint"]
     assert [r.levelname for r in refusals] == ["INFO", "WARNING"], captured_logs.describe(refusals)
     assert all(r.exc_info is None for r in captured_logs.records)
     assert await totals(bot) == before
@@ -146,7 +146,9 @@ async def test_a_signed_view_submission_without_a_view_type_gets_400_and_one_log
     assert (response.status, response.text) == (400, "not a Slack payload: view without a type")
     assert captured_logs.errors() == [], captured_logs.describe(captured_logs.errors())
     said = [r for r in captured_logs.records if r.levelno >= logging.WARNING]
-    assert [(r.name, getattr(r, "problem", None)) for r in said] == [("bot.http", "view without a type")]
+    assert [(r.name, getattr(r, "problem", None)) for r in said] == [
+        ("bot.receivers.slack.endpoint", "view without a type")
+    ]
     assert await totals(bot) == before
 
 

@@ -21,9 +21,9 @@ from sqlalchemy import Select, event, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from bot.handler.runner import Change, CommandRunner, Duplicate
 from domain.commands import AddNote
 from domain.events import NoteAdded
-from storage.command_runner import Change, CommandRunner, Duplicate
 from storage.event_store import RecordedEvent
 from storage.idempotency import ProcessedRequests
 from storage.incident_lookup import Candidates, Finder, Lookup

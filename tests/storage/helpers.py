@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.handler.runner import Change, CommandRunner, Duplicate
 from domain.commands import Declare
 from domain.evolve import replay
 from domain.incident import Incident, IncidentRef, Undeclared
 from domain.severity import Severity
-from storage.command_runner import Change, CommandRunner, Duplicate
 from storage.outbox import OutboxMessage
 from storage.schema import incident_events, outbox, processed_requests
 from storage.unit_of_work import UnitOfWork

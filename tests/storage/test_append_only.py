@@ -7,7 +7,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.command_runner import CommandRunner
+from bot.handler.runner import CommandRunner
 from storage.schema import incident_events
 from tests.storage.helpers import declare
 

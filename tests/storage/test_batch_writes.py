@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import event, exc, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.handler.runner import CommandRunner
 from domain.events import Assigned, NoteAdded
 from domain.incident import Incident, SlackSource
 from domain.sla import SlaClocks
 from storage.batch_writes import BatchWrites
-from storage.command_runner import CommandRunner
 from storage.event_store import RecordedEvent
 from storage.incident_repository import ConcurrentModification
 from storage.incident_rows import incident_values

@@ -6,10 +6,10 @@ import asyncio
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.handler.runner import Change, CommandRunner, Duplicate
 from domain.commands import AddNote, Assign, ChangeSeverity, IncidentCommand
 from domain.errors import DomainError
 from domain.severity import Severity
-from storage.command_runner import Change, CommandRunner, Duplicate
 from storage.unit_of_work import UnitOfWork
 from tests.storage.helpers import T0, at, card_effect, count_rows, declare, declare_command, replayed
 

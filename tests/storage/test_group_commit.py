@@ -12,11 +12,11 @@ from itertools import pairwise
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.handler.runner import MAX_BATCH, Change, CommandRunner, Duplicate
 from domain.commands import ChangeSeverity, IncidentCommand, Reopen, Resolve
 from domain.errors import InvalidTransition, NothingToChange, UnknownIncident
 from domain.incident import Incident, IncidentRef
 from domain.severity import Severity
-from storage.command_runner import MAX_BATCH, Change, CommandRunner, Duplicate
 from storage.unit_of_work import UnitOfWork
 from tests.storage.group_commit_support import (
     Boom,

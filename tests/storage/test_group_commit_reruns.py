@@ -15,8 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.handler.runner import Change, CommandRunner, Duplicate
 from domain.incident import IncidentRef
-from storage.command_runner import Change, CommandRunner, Duplicate
 from storage.database import create_engine, database_config
 from storage.outbox import OutboxMessage
 from storage.unit_of_work import UnitOfWork
@@ -211,7 +211,7 @@ async def test_a_batch_that_deadlocks_is_rerun_command_by_command(
         first, second = await declare_many(runner, workspace, 2)
         assert first.incident_id < second.incident_id  # the batch locks in id order
 
-        with counting_transactions(quick) as transactions, caplog.at_level(logging.WARNING, "storage.group_commit"):
+        with counting_transactions(quick) as transactions, caplog.at_level(logging.WARNING, "bot.handler.group_commit"):
             async with engine.connect() as other, other.begin():
                 await other.execute(text("SET LOCAL deadlock_timeout = '10s'"))
                 await other.execute(lock_row(second.incident_id))
@@ -228,7 +228,7 @@ async def test_a_batch_that_deadlocks_is_rerun_command_by_command(
     finally:
         await quick.dispose()
 
-    [failed] = [record for record in caplog.records if record.name == "storage.group_commit"]
+    [failed] = [record for record in caplog.records if record.name == "bot.handler.group_commit"]
     error = failed.args[1] if isinstance(failed.args, tuple) else None
     assert isinstance(error, DBAPIError)
     assert getattr(error.orig, "sqlstate", None) == "40P01"

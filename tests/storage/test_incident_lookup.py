@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.handler.runner import Change, CommandRunner
 from domain.commands import Close, Resolve
-from storage.command_runner import Change, CommandRunner
 from storage.database import create_engine, database_config
 from storage.incident_lookup import Lookup
 from storage.incident_repository import _POSTGRES_CANDIDATES

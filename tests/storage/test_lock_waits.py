@@ -11,7 +11,7 @@ import asyncio
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.command_runner import CommandRunner
+from bot.handler.runner import CommandRunner
 from storage.database import PING_AFTER_IDLE_SECONDS, SESSION_BOUNDS, create_engine, database_config, unbounded
 from storage.lock_waits import Busy
 from storage.schema import workspace_counters

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.handler.runner import Change, CommandRunner, Duplicate, ThreadAlreadyIncident
 from domain.commands import AddNote, ChangeSeverity, Resolve
 from domain.errors import InvalidTransition, UnknownIncident
 from domain.incident import IncidentRef
 from domain.lifecycle import Status
 from domain.severity import Severity
-from storage.command_runner import Change, CommandRunner, Duplicate, ThreadAlreadyIncident
 from storage.incident_lookup import Lookup
 from storage.outbox import OutboxMessage
 from storage.unit_of_work import UnitOfWork

@@ -9,7 +9,7 @@ import pytest
 
 from bot.views.audit import audit_text, describe_event
 from bot.views.card_refusal import card_refused_text, card_shown_text
-from bot.views.messages import incident_summary
+from bot.views.listings import incident_summary
 from domain import commands as cmd
 from domain import events as ev
 from tests.bot.views.builders import HOSTILE_TEXT, NOW, RAW_PINGS, REPORTER, declared

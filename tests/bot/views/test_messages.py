@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from bot.views.escaping import slack_len
-from bot.views.messages import (
+from bot.views.listings import (
     error_text,
     incident_list,
     incident_summary,

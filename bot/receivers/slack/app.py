@@ -12,11 +12,11 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.receivers.actions import ActionReceiver
-from bot.receivers.mentions import MentionReceiver, SlackShouldResend
-from bot.receivers.slash import SlashReceiver
-from bot.receivers.views import ViewReceiver
-from bot.slack_identity import SlackIdentity
+from bot.receivers.slack.block_actions import ActionReceiver
+from bot.receivers.slack.identity import SlackIdentity
+from bot.receivers.slack.mentions import MentionReceiver, SlackShouldResend
+from bot.receivers.slack.slash import SlashReceiver
+from bot.receivers.slack.submissions import ViewReceiver
 from bot.views import action_ids as ids
 
 SLASH_COMMAND = "/incident"
@@ -36,7 +36,7 @@ def build_slack_app(
     # means "stored"; listeners only parse and commit, which keeps them well inside the 3 s.
     # Requests are authorized from the identity learned at start, never by a Web API call on the
     # way to the ack; Bolt's own client carries no token, or Bolt would authorize with auth.test.
-    # Signatures are verified by bot.http before the body is parsed, so Bolt need not again.
+    # Signatures are verified by bot.receivers.slack.endpoint before the body is parsed, so Bolt need not again.
     async def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
         return identity.authorization(enterprise_id, team_id, user_id)
 

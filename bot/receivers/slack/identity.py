@@ -6,7 +6,7 @@ For an event that 200 tells Slack the event was handled, so a deploy during a Sl
 silently dropped declarations. Here the identity is learned at start and retried in the background
 until Slack answers; every request is then authorized from memory, with no Web API call between a
 request and its ack. A request that needs the identity before it is known is answered so that Slack
-sends it again (see :mod:`bot.receivers.mentions`).
+sends it again (see :mod:`bot.receivers.slack.mentions`).
 """
 
 from __future__ import annotations

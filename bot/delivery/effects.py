@@ -6,8 +6,9 @@ from dataclasses import fields
 from functools import partial
 
 from bot.ai.drafting import draft_job
-from bot.delivery import messages as out
-from bot.origin import Origin
+from bot.delivery import outbox_messages as out
+from bot.handler.origin import Origin
+from bot.handler.runner import Change, Effects
 from bot.views.audit import audit_text
 from bot.views.formatting import actor_label
 from bot.views.reminders import ack_reminder, resolve_notice, update_reminder
@@ -16,7 +17,6 @@ from domain import events as ev
 from domain.commands import SYSTEM_ACTOR
 from domain.incident import Incident
 from domain.sla import ClockKind
-from storage.command_runner import Change, Effects
 from storage.outbox import OutboxMessage
 
 

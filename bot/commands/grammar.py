@@ -14,7 +14,7 @@ from datetime import timedelta
 from functools import partial
 from typing import TypeVar
 
-from bot.grammar_usage import (
+from bot.commands.usage import (
     ALIASES,
     INCIDENT_VERBS,
     MENTION_PREFIX,

@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.settings import ConfigError
+from bot.runtime.settings import ConfigError
 from domain.durations import parse_duration
 from domain.errors import InvalidValue
 from domain.severity import Severity

@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Sequence
 from typing import Protocol
 
-from bot.clock import Clock
-from bot.effects import SlackEffects
-from bot.origin import Origin, UserError
+from bot.delivery.effects import SlackEffects
+from bot.handler.origin import Origin, UserError
+from bot.handler.runner import Change, CommandRunner, Duplicate
+from bot.runtime.clock import Clock
 from domain.commands import Declare, IncidentCommand
 from domain.errors import DomainError
 from domain.incident import IncidentRef
-from storage.command_runner import Change, CommandRunner, Duplicate
 from storage.event_store import RecordedEvent
 from storage.incident_lookup import Candidates, Finder, Lookup
 from storage.incident_repository import StoredIncident

@@ -16,7 +16,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.origin import UserError
+from bot.handler.origin import UserError
 
 log = logging.getLogger(__name__)
 

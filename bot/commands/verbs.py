@@ -7,17 +7,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.ai.drafting import draft_job
-from bot.grammar import Parsed, Verb, declare_command, help_text, to_command
-from bot.origin import Origin, UserError
-from bot.service import IncidentService
+from bot.commands.grammar import Parsed, Verb, declare_command, help_text, to_command
+from bot.handler.origin import Origin, UserError
+from bot.handler.runner import Change, Duplicate
+from bot.handler.service import IncidentService
 from bot.views.audit import audit_text
 from bot.views.card import card_fallback_text
 from bot.views.card_refusal import card_shown_text
 from bot.views.escaping import channel_link
-from bot.views.messages import incident_list, incident_summary, timeline_text
+from bot.views.listings import incident_list, incident_summary, timeline_text
 from domain.incident import IncidentRef
 from domain.lifecycle import Status
-from storage.command_runner import Change, Duplicate
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.origin import Origin, UserError
-from bot.receivers.fields import mapping, request_key, slack_id
-from bot.receivers.replies import failure_text
-from bot.service import IncidentService
-from bot.verbs import ref_in
+from bot.commands.verbs import ref_in
+from bot.handler.origin import Origin, UserError
+from bot.handler.service import IncidentService
+from bot.receivers.slack.fields import mapping, request_key, slack_id
+from bot.receivers.slack.replies import failure_text
 from bot.views import action_ids as ids
 from bot.views.modals import declare_channel, parse_declare_submission, parse_resolve_submission, resolve_ref
 from domain import commands as cmd

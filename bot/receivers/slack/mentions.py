@@ -6,13 +6,13 @@ import logging
 import re
 from typing import Any
 
-from bot.grammar import ParseError, parse
-from bot.origin import Origin, UserError
-from bot.receivers.fields import request_key, slack_id, slack_ts, user_text
+from bot.commands.grammar import ParseError, parse
+from bot.commands.verbs import Verbs
+from bot.handler.origin import Origin, UserError
+from bot.handler.service import IncidentService
 from bot.receivers.outage import database_unavailable
-from bot.receivers.replies import Replies
-from bot.service import IncidentService
-from bot.verbs import Verbs
+from bot.receivers.slack.fields import request_key, slack_id, slack_ts, user_text
+from bot.receivers.slack.replies import Replies
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class MentionReceiver:
             return
         bot_user_id = context.get("bot_user_id")
         if not bot_user_id:
-            # Without it the command cannot be told from the mention (see bot.slack_identity).
+            # Without it the command cannot be told from the mention (see bot.receivers.slack.identity).
             log.warning("a mention arrived before the bot's identity is known; Slack will send it again")
             raise SlackShouldResend("the bot's identity is not known yet")
         try:

@@ -6,14 +6,14 @@ from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.grammar import ParseError, Verb, parse
-from bot.origin import Origin, UserError
-from bot.receivers.fields import request_key, response_url, slack_id, trigger_id, user_text
-from bot.receivers.replies import failure_text
-from bot.receivers.view_opener import ViewOpener
-from bot.service import IncidentService
-from bot.verbs import Verbs
-from bot.views.messages import error_text
+from bot.commands.grammar import ParseError, Verb, parse
+from bot.commands.verbs import Verbs
+from bot.handler.origin import Origin, UserError
+from bot.handler.service import IncidentService
+from bot.receivers.slack.fields import request_key, response_url, slack_id, trigger_id, user_text
+from bot.receivers.slack.modal_opener import ViewOpener
+from bot.receivers.slack.replies import failure_text
+from bot.views.listings import error_text
 from bot.views.modals import declare_modal
 
 

@@ -12,12 +12,13 @@ from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.origin import Origin, UserError
-from bot.receivers.fields import mapping, request_key, slack_id, slack_ts, trigger_id, user_id
-from bot.receivers.replies import Replies
-from bot.receivers.view_opener import ViewOpener
-from bot.service import IncidentService
-from bot.verbs import Verbs, ref_in
+from bot.commands.verbs import Verbs, ref_in
+from bot.handler.origin import Origin, UserError
+from bot.handler.runner import Duplicate
+from bot.handler.service import IncidentService
+from bot.receivers.slack.fields import mapping, request_key, slack_id, slack_ts, trigger_id, user_id
+from bot.receivers.slack.modal_opener import ViewOpener
+from bot.receivers.slack.replies import Replies
 from bot.views import action_ids as ids
 from bot.views.modals import resolve_modal
 from domain import commands as cmd
@@ -26,7 +27,6 @@ from domain.durations import parse_duration
 from domain.errors import DomainError
 from domain.lifecycle import parse_status
 from domain.severity import parse_severity
-from storage.command_runner import Duplicate
 
 
 class ActionReceiver:

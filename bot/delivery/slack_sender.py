@@ -14,13 +14,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.clock import Clock
-from bot.delivery import messages as kinds
+from bot.delivery import outbox_messages as kinds
 from bot.delivery.card_lock import card_lock
 from bot.delivery.outcomes import PermanentFailure, RetryLater
 from bot.delivery.pacing import ChannelPacer
 from bot.delivery.recording import until_recorded
 from bot.delivery.slack_errors import classify
+from bot.runtime.clock import Clock
 from bot.views.card import card_fallback_text, incident_card
 from storage.incident_repository import StoredIncident
 from storage.outbox import PendingDelivery

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.handler.group_commit import DEFERRED, Deferred, GroupCommit, RunBatch
 from domain.commands import Declare, IncidentCommand
 from domain.decide import decide
 from domain.errors import DomainError, UnknownIncident
@@ -23,7 +24,6 @@ from domain.incident import Incident, IncidentRef, IncidentState, Undeclared
 from domain.sla import DEFAULT_POLICY, SlaPolicy
 from storage.batch_writes import BatchWrites
 from storage.event_store import RecordedEvent, numbered
-from storage.group_commit import DEFERRED, Deferred, GroupCommit, RunBatch
 from storage.incident_lookup import Candidates, Finder, Lookup
 from storage.incident_repository import ConcurrentModification, StoredIncident
 from storage.lock_waits import Busy, Turns, lock_not_available, sqlstate
@@ -142,7 +142,7 @@ class CommandRunner:
         this transaction.
 
         Commands arriving while another transaction is in flight share the next one (see
-        :mod:`storage.group_commit`); each is decided, and answered, on its own. The incident's row
+        :mod:`bot.handler.group_commit`); each is decided, and answered, on its own. The incident's row
         is locked before the idempotency key is checked, so a concurrent duplicate waits on the
         lock and then finds the key taken. An incident another transaction keeps locked for longer
         than lock_timeout is not waited for on: the command is answered

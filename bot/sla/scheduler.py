@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.clock import Clock
-from bot.reminders import plan_reminders
-from bot.service import Waker
-from storage.command_runner import CommandRunner, Effects
+from bot.handler.runner import CommandRunner, Effects
+from bot.handler.service import Waker
+from bot.runtime.clock import Clock
+from bot.sla.planning import plan_reminders
 
 log = logging.getLogger(__name__)
 

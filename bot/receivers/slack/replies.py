@@ -14,11 +14,11 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.delivery.messages import ephemeral
-from bot.origin import Origin
+from bot.delivery.outbox_messages import ephemeral
+from bot.handler.origin import Origin
+from bot.handler.service import IncidentService
 from bot.receivers.outage import database_unavailable, log_unavailable
-from bot.service import IncidentService
-from bot.views.messages import RESENT_LATER_TEXT, error_text, unavailable_text, unexpected_error_text
+from bot.views.listings import RESENT_LATER_TEXT, error_text, unavailable_text, unexpected_error_text
 
 log = logging.getLogger(__name__)
 

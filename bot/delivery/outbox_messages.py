@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.origin import Origin
+from bot.handler.origin import Origin
 from storage.outbox import OutboxMessage
 
 POST_CARD = "slack.post_card"

@@ -1,0 +1,1 @@
+"""How the process runs: settings from the environment, the TOML file, JSON logs, the clock."""
