@@ -45,9 +45,8 @@ from bench.harness import (
 )
 from bench.load import Client, summarize
 from bench.processes import ServerProcess
-from tests.databases import fresh_postgres_database
-from tests.fake_slack import FakeSlack
-from tests.fake_slack.models import Message
+from bot.local_slack import LocalSlack, Message
+from storage.scratch_databases import fresh_postgres_database
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ QUICK = Plan(
 class Bench(Harness):
     """The harness, the plan, and the cards every phase after the first clicks on."""
 
-    def __init__(self, plan: Plan, slack: FakeSlack, client: Client, database_url: str, workdir: Path) -> None:
+    def __init__(self, plan: Plan, slack: LocalSlack, client: Client, database_url: str, workdir: Path) -> None:
         super().__init__(slack, client, database_url)
         self.plan = plan
         self.workdir = workdir
@@ -261,7 +260,7 @@ async def burst(bench: Bench, url: str) -> dict[str, Any]:
     }
 
 
-def _severity_shown(slack: FakeSlack, card: Message) -> str | None:
+def _severity_shown(slack: LocalSlack, card: Message) -> str | None:
     current = slack.message(card.channel, card.ts)
     return severity_shown(current.blocks) if current else None
 
@@ -337,7 +336,7 @@ async def run(
     figures["load_average_before"] = os.getloadavg()
     async with (
         fresh_postgres_database("firebreak_bench") as database_url,
-        FakeSlack(validate_blocks=False, clock=time.perf_counter) as slack,
+        LocalSlack("xoxb-test", validate_blocks=False, clock=time.perf_counter) as slack,
         Client() as client,
     ):
         bench = Bench(plan, slack, client, database_url, workdir)

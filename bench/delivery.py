@@ -45,9 +45,8 @@ from bench.harness import (
 )
 from bench.load import Client, Signed
 from bench.processes import ServerProcess, cpu_by_process, machine_cpu_seconds
-from tests.databases import fresh_postgres_database
-from tests.fake_slack import FakeSlack
-from tests.fake_slack.models import Message
+from bot.local_slack import LocalSlack, Message
+from storage.scratch_databases import fresh_postgres_database
 
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = RESULTS / "delivery.json"
@@ -221,7 +220,7 @@ async def run(plan: DeliveryPlan, workdir: Path) -> dict[str, Any]:
     figures["load_average_before"] = os.getloadavg()
     async with (
         fresh_postgres_database("firebreak_bench") as database_url,
-        FakeSlack(validate_blocks=False, clock=time.perf_counter) as slack,
+        LocalSlack("xoxb-test", validate_blocks=False, clock=time.perf_counter) as slack,
         Client() as client,
     ):
         harness = Harness(slack, client, database_url)

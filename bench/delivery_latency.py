@@ -30,8 +30,7 @@ from typing import Any
 from bench.harness import SEVERITY, Harness, brief, by_method, log, next_severity, ok, severity_shown
 from bench.load import Signed, summarize
 from bench.processes import ServerProcess
-from tests.fake_slack import Call, FakeSlack, Fault
-from tests.fake_slack.models import Message
+from bot.local_slack import Call, Fault, LocalSlack, Message
 
 _INCIDENT_NUMBER = re.compile(r"INC-(\d+)")
 
@@ -266,7 +265,7 @@ async def _click_and_wait(
     if status != 200:
         raise RuntimeError(f"click answered {status}")
 
-    def edited(slack: FakeSlack) -> Call | None:
+    def edited(slack: LocalSlack) -> Call | None:
         for call in slack.calls[mark:]:
             same_card = call.args.get("channel") == card.channel and call.args.get("ts") == card.ts
             if call.method == "chat.update" and same_card and severity_shown(call.args.get("blocks")) == severity:

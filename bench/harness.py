@@ -20,8 +20,7 @@ import asyncpg
 
 from bench.load import Client, LoadResult, Signed, SlackRequests
 from bench.processes import Profiler, ServerProcess, postgres_cpu_seconds
-from tests.fake_slack import Call, FakeSlack
-from tests.fake_slack.models import Message
+from bot.local_slack import Call, LocalSlack, Message
 
 WORKSPACE = "TBENCH"
 SECRET = "bench-signing-secret"  # noqa: S105 - signs the benchmark's own requests
@@ -35,7 +34,7 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def server_environment(slack: FakeSlack, database_url: str) -> dict[str, str]:
+def server_environment(slack: LocalSlack, database_url: str) -> dict[str, str]:
     """What the bot (and the bare Bolt baseline) needs: the fake Slack, the secret, the database."""
     return {
         "SLACK_BOT_TOKEN": slack.token,
@@ -49,7 +48,7 @@ class Harness:
     """The fake Slack, the request builder, the HTTP client and the database, with the questions
     every scenario asks of them: is the outbox drained, which Slack calls came since a mark."""
 
-    def __init__(self, slack: FakeSlack, client: Client, database_url: str) -> None:
+    def __init__(self, slack: LocalSlack, client: Client, database_url: str) -> None:
         self.slack = slack
         self.client = client
         self.database_url = database_url
@@ -84,7 +83,7 @@ class Harness:
         return [call for call in self.slack.calls[mark:] if call.method != "auth.test"]
 
     async def first_call(self, mark: int, method: str, *, channel: str, ts: str | None = None) -> Call:
-        def found(slack: FakeSlack) -> Call | None:
+        def found(slack: LocalSlack) -> Call | None:
             for call in slack.calls[mark:]:
                 same_message = ts is None or call.args.get("ts") == ts
                 if call.method == method and call.args.get("channel") == channel and same_message:

@@ -10,24 +10,15 @@ import asyncio
 import json
 import math
 import time
-import urllib.parse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 
-from tests.e2e.payloads import (
-    FORM_TYPE,
-    JSON_TYPE,
-    block_actions,
-    event_envelope,
-    interaction_form,
-    slash_form,
-)
-from tests.e2e.signing import slack_signature_headers
-from tests.fake_slack import FakeSlack
-from tests.fake_slack.models import Message
+from bot.local_slack import LocalSlack, Message
+from bot.local_slack.payloads import FORM_TYPE, JSON_TYPE, click, interaction_form, mention, slash_form
+from bot.local_slack.signing import signature_headers
 
 
 @dataclass(frozen=True)
@@ -82,14 +73,14 @@ def summarize(values: Sequence[float]) -> dict[str, Any]:
 class SlackRequests:
     """Builds the requests one workspace's people send: slash commands, clicks, mentions."""
 
-    def __init__(self, slack: FakeSlack, secret: str, workspace: str) -> None:
+    def __init__(self, slack: LocalSlack, secret: str, workspace: str) -> None:
         self.slack = slack
         self.secret = secret
         self.workspace = workspace
         self._count = 0
 
     def _sign(self, body: str, content_type: str) -> Signed:
-        headers = {"Content-Type": content_type, **slack_signature_headers(self.secret, body)}
+        headers = {"Content-Type": content_type, **signature_headers(self.secret, body)}
         return Signed(body.encode(), headers)
 
     def _name(self, kind: str) -> str:
@@ -97,20 +88,19 @@ class SlackRequests:
         return f"{kind}-{self._count}"
 
     def slash(self, channel: str, text: str, user: str = "U0ALICE") -> Signed:
-        form = slash_form(self.workspace, user, channel, text, self.slack.response_url(self._name("slash")))
-        return self._sign(urllib.parse.urlencode(form), FORM_TYPE)
+        response_url = self.slack.response_url(self._name("slash"))
+        form = slash_form(self.slack.state, user, channel, text, response_url=response_url, team_id=self.workspace)
+        return self._sign(form, FORM_TYPE)
 
-    def click(self, card: Message, action_id: str, user: str = "U0ALICE", **chosen: Any) -> Signed:
-        response_url = self.slack.response_url(self._name("action"))
-        payload = block_actions(self.workspace, user, card, action_id, response_url, **chosen)
+    def click(self, card: Message, action_id: str, user: str = "U0ALICE", *, option_value: str | None = None) -> Signed:
+        state, url = self.slack.state, self.slack.response_url(self._name("action"))
+        payload = click(state, user, card, action_id, response_url=url, choice=option_value, team_id=self.workspace)
         return self._sign(interaction_form(payload), FORM_TYPE)
 
     def mention(self, channel: str, text: str, user: str = "U0ALICE") -> tuple[Signed, Message]:
-        """``@firebreak <text>`` typed in ``channel``: the message now exists in the fake Slack."""
-        typed = f"<@{self.slack.state.bot_user_id}> {text}"
-        message = self.slack.state.post_user_message(channel, user, typed)
-        event = {"type": "app_mention", "user": user, "text": typed, "ts": message.ts, "channel": channel}
-        return self._sign(json.dumps(event_envelope(self.workspace, event)), JSON_TYPE), message
+        """``@firebreak <text>`` typed in ``channel``: the message now exists in the local Slack."""
+        envelope, message = mention(self.slack.state, user=user, channel=channel, text=text, team_id=self.workspace)
+        return self._sign(json.dumps(envelope), JSON_TYPE), message
 
 
 class Client:

@@ -15,7 +15,7 @@ from typing import IO
 
 import aiohttp
 
-from tests.e2e.bot_process import REPO, clean_environment, free_port
+from bot.runtime.child_environment import REPO, clean_environment, free_port
 
 
 class ServerProcess:

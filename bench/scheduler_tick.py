@@ -24,12 +24,13 @@ from sqlalchemy import Select, text
 
 from bot.delivery.effects import SlackEffects
 from bot.handler.runner import CommandRunner
+from bot.runtime.clock import MutableClock
 from bot.sla.scheduler import SlaScheduler
 from storage.database import create_engine, database_config, unbounded
+from storage.dialects import dialect_of
 from storage.incident_repository import due_query
 from storage.migrate import upgrade
-from tests.clock import MutableClock
-from tests.databases import fresh_postgres_database
+from storage.scratch_databases import fresh_postgres_database
 
 CLOSED, OPEN = 100_000, 1_000
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -85,7 +86,9 @@ async def run(closed: int = CLOSED, open_: int = OPEN) -> dict[str, Any]:
             clock.set(ack_due)
             busy_ms, reminded = await _tick(scheduler)
             async with engine.connect() as connection:
-                plan_rows = await connection.execute(text(f"EXPLAIN {_literal(due_query(NOW, 200, skip_locked=True))}"))
+                plan_rows = await connection.execute(
+                    text(f"EXPLAIN {_literal(dialect_of(engine).skip_locked(due_query(NOW, 200)))}")
+                )
                 plan = [row[0] for row in plan_rows]
         finally:
             await engine.dispose()

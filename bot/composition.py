@@ -16,12 +16,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.ai.breaker import CircuitBreaker
-from bot.ai.drafting import AI_DRAFT_UPDATE, DraftingSender
+from bot.ai.drafting import DraftingSender
 from bot.ai.writer import AI_TIMEOUT_SECONDS, StakeholderWriter
 from bot.commands.verbs import Verbs
 from bot.delivery.card_refusals import CardRefusals
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.effects import SlackEffects
+from bot.delivery.outbox_messages import AI_DRAFT_UPDATE
 from bot.delivery.routing import SenderRouter
 from bot.delivery.slack_sender import SlackSender, pooled_client
 from bot.handler.runner import CommandRunner

@@ -39,7 +39,7 @@ POOL_TIMEOUT_SECONDS = 1.0
 #    a VM paused) would hold its row locks for as long as it stays frozen; Postgres ends its session
 #    instead, rolling back what it had not committed. Our own transactions never sit idle: what
 #    holds a lock across a wait of its own (a card's, across its send to Slack) holds no transaction
-#    (see bot.delivery.card_lock), and migrations run without these bounds (see unbounded()).
+#    (see storage.card_locks), and migrations run without these bounds (see unbounded()).
 #  - TCP keepalives: a session whose client host vanished is noticed and ended within ~25 s.
 SESSION_BOUNDS = {
     "lock_timeout": "500ms",

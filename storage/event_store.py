@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.codec import decode_event, encode_payload
+from domain.codec import decode_event
 from domain.events import Event
 from domain.incident import SlackSource
+from storage.rows import event_rows
 from storage.schema import incident_events
-
-
-@dataclass(frozen=True)
-class RecordedEvent:
-    """An event with its place in the incident's timeline (1-based, gap-free)."""
-
-    seq: int
-    event: Event
+from storage.stored import RecordedEvent
 
 
 class EventStore:
@@ -39,7 +31,7 @@ class EventStore:
 
     async def insert(self, timelines: Sequence[tuple[int, Sequence[RecordedEvent]]]) -> None:
         """Events already given their places (see :func:`numbered`), in one statement."""
-        rows = [event_row(incident_id, item) for incident_id, items in timelines for item in items]
+        rows = event_rows(timelines)
         if rows:
             await self._connection.execute(incident_events.insert(), rows)
 
@@ -66,20 +58,6 @@ class EventStore:
 def numbered(after_seq: int, events: Sequence[Event]) -> list[RecordedEvent]:
     """``events`` placed after ``after_seq`` in their incident's timeline."""
     return [RecordedEvent(after_seq + offset, event) for offset, event in enumerate(events, start=1)]
-
-
-def event_row(incident_id: int, item: RecordedEvent) -> dict[str, Any]:
-    source = item.event.source
-    return {
-        "incident_id": incident_id,
-        "seq": item.seq,
-        "type": item.event.type,
-        "payload": encode_payload(item.event),
-        "actor": item.event.actor,
-        "occurred_at": item.event.at,
-        "source_channel": source.channel_id if source else None,
-        "source_ts": source.ts if source else None,
-    }
 
 
 def _recorded(row: RowMapping) -> RecordedEvent:

@@ -5,19 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.dialect import upsert
+from storage.dialects import dialect_of
 from storage.schema import processed_requests
-
-_TAKEN = select(processed_requests.c.key).where(processed_requests.c.key.in_(bindparam("keys", expanding=True)))
-_POSTGRES_TAKEN = "SELECT key FROM processed_requests WHERE key = ANY($1::text[])"
 
 
 class ProcessedRequests:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
+        self._dialect = dialect_of(connection)
 
     async def claim(self, key: str, now: datetime, incident_id: int | None = None) -> bool:
         """True if this transaction is the first to see ``key`` (recorded against ``incident_id``
@@ -27,7 +25,7 @@ class ProcessedRequests:
         sees the key if that one committed, and claims it itself if that one rolled back.
         """
         statement = (
-            upsert(self._connection, processed_requests)
+            self._dialect.upsert(processed_requests)
             .values(key=key, processed_at=now, incident_id=incident_id)
             .on_conflict_do_nothing(index_elements=["key"])
             .returning(processed_requests.c.key)
@@ -42,19 +40,7 @@ class ProcessedRequests:
         """
         if not keys:
             return set()
-        if self._connection.dialect.name == "postgresql":
-            # One text, so one prepared statement, for any number of keys (an IN list is spelled per count).
-            found = await self._connection.exec_driver_sql(_POSTGRES_TAKEN, (list(keys),))
-        else:
-            found = await self._connection.execute(_TAKEN, {"keys": list(keys)})
-        return {key for (key,) in found}
-
-    async def record_many(self, claims: Sequence[tuple[str, datetime, int]]) -> None:
-        """Record keys known to be free (see :meth:`taken`), each with its incident. A key claimed
-        meanwhile after all raises IntegrityError, so the transaction applies nothing twice."""
-        if claims:
-            rows = [{"key": key, "processed_at": at, "incident_id": incident_id} for key, at, incident_id in claims]
-            await self._connection.execute(processed_requests.insert(), rows)
+        return {key for (key,) in await self._dialect.taken(self._connection, keys)}
 
     async def attach(self, key: str, incident_id: int) -> None:
         statement = update(processed_requests).where(processed_requests.c.key == key).values(incident_id=incident_id)

@@ -11,12 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from domain.lifecycle import Status
-
-if TYPE_CHECKING:  # the repository reads candidates for lookups, so it imports this module
-    from storage.incident_repository import StoredIncident
+from storage.stored import StoredIncident
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Postgres ends every wait for a row or key lock after the session's ``lock_timeout`` (see
 storage.database) with SQLSTATE 55P03; a request that meets it is told that what it wanted to
 change is busy, and that nothing was changed. Waits of our own making in front of such a lock
-(declarations queueing for their workspace's counter) are bounded as well.
+(declarations queueing for their workspace's counter) are bounded as well. A write that finds a
+row changed although its lock was held is refused outright.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ class Busy(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class ConcurrentModification(RuntimeError):
+    """The projection moved under a locked row: a bug, or a database without row locks."""
 
 
 def sqlstate(error: BaseException) -> str | None:

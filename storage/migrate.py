@@ -14,17 +14,15 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import create_engine, database_config, unbounded
+from storage.dialects import dialect_of
 
 log = logging.getLogger(__name__)
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
-# Replicas starting together must not run the same migration twice; any fixed key will do.
-_MIGRATION_LOCK_KEY = 0x46697265627265
 
 
 def alembic_config() -> Config:
@@ -44,8 +42,7 @@ async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
 async def _run(engine: AsyncEngine, direction: str, revision: str) -> None:
     # A migration may take longer than a request may, and may wait for another replica's.
     async with unbounded(engine) as migrating, migrating.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+        await dialect_of(connection).lock_migrations(connection)
         await connection.run_sync(_alembic, direction, revision)
     log.info("database migrated", extra={"direction": direction, "revision": revision})
 

@@ -6,81 +6,37 @@ understands. Delivery state (attempts, errors, the result Slack returned) lives 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, RowMapping, bindparam, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.incident_repository import StoredIncident
-from storage.schema import outbox
-
-
-@dataclass(frozen=True)
-class OutboxMessage:
-    kind: str
-    payload: Mapping[str, Any] = field(default_factory=dict)
-    coalesce_key: str | None = None
-    # A detached message is stored without its incident, so it is not delivered in order with
-    # (nor does it hold up) the incident's messages: for slow work such as drafting with an AI.
-    detached: bool = False
-
-
-@dataclass(frozen=True)
-class PendingDelivery:
-    id: int
-    incident_id: int | None
-    kind: str
-    payload: Mapping[str, Any]
-    coalesce_key: str | None
-    attempts: int
-    created_at: datetime
-    # The incident as it was when the row was claimed (loaded with the claim, for the whole batch
-    # at once): enough for what does not change once set, such as its channel and thread.
-    incident: StoredIncident | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True)
-class Settlement:
-    """A delivered row: Slack's result, and the rows it made redundant (merged audit lines, older
-    refreshes of the same card)."""
-
-    delivery_id: int
-    result: Mapping[str, Any] | None
-    absorbed: Sequence[int] = ()
-    supersedes: str | None = None  # a coalesce key: older pending rows under it are settled too
-
-
-@dataclass(frozen=True)
-class Overtaking:
-    """Rows of ``kinds`` need not wait behind every earlier row of their incident, only behind those
-    of the kinds in ``behind`` (a card edit shows the incident as it is when sent, so it may go out
-    ahead of queued thread messages, but not ahead of the card's post or an earlier edit)."""
-
-    kinds: frozenset[str]
-    behind: frozenset[str]
+from storage.dialects import dialect_of
+from storage.rows import outbox_rows
+from storage.schema import PENDING, outbox
+from storage.stored import OutboxMessage, Overtaking, PendingDelivery, Settlement
 
 
 class Outbox:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
+        self._dialect = dialect_of(connection)
 
     async def add(self, messages: Sequence[OutboxMessage], incident_id: int | None, now: datetime) -> list[int]:
         return await self.add_many([(messages, incident_id)], now)
 
     async def add_many(self, batches: Sequence[tuple[Sequence[OutboxMessage], int | None]], now: datetime) -> list[int]:
         """Insert in one statement; ids follow the order given, which the dispatcher relies on."""
-        rows = [outbox_row(message, incident_id, now) for messages, incident_id in batches for message in messages]
+        rows = outbox_rows(batches, now)
         if not rows:
             return []
         statement = outbox.insert().returning(outbox.c.id, sort_by_parameter_order=True)
         return [int(row_id) for row_id in (await self._connection.execute(statement, rows)).scalars()]
 
     async def pending(self, limit: int = 100) -> list[PendingDelivery]:
-        query = select(outbox).where(_PENDING).order_by(outbox.c.id).limit(limit)
+        query = select(outbox).where(PENDING).order_by(outbox.c.id).limit(limit)
         return [_pending(row._mapping) for row in await self._connection.execute(query)]
 
     async def claim_due(
@@ -122,11 +78,9 @@ class Outbox:
             .order_by(candidate.c.id)
             .limit(limit)
         )
-        if self._connection.dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
         statement = (
             update(outbox)
-            .where(outbox.c.id.in_(due.scalar_subquery()))
+            .where(outbox.c.id.in_(self._dialect.skip_locked(due).scalar_subquery()))
             .values(next_attempt_at=now + lease, attempts=outbox.c.attempts + 1)
             .returning(*outbox.c)
         )
@@ -137,7 +91,7 @@ class Outbox:
         """Record Slack's acceptance; False if the row was already settled (it is never re-sent)."""
         statement = (
             update(outbox)
-            .where(outbox.c.id == delivery_id, _PENDING)
+            .where(outbox.c.id == delivery_id, PENDING)
             .values(delivered_at=now, result=dict(result) if result is not None else None, last_error=None)
         )
         return (await self._connection.execute(statement)).rowcount == 1
@@ -150,18 +104,7 @@ class Outbox:
             return
         delivered = [(s.delivery_id, None if s.result is None else dict(s.result)) for s in settlements]
         absorbed = [(row_id, s.delivery_id) for s in settlements for row_id in s.absorbed]
-        if self._connection.dialect.name == "postgresql":
-            ids, results = [row_id for row_id, _ in delivered], [_json(result) for _, result in delivered]
-            await self._connection.exec_driver_sql(_POSTGRES_DELIVERED, (now, ids, results))
-            if absorbed:
-                merged, into = [row_id for row_id, _ in absorbed], [into for _, into in absorbed]
-                await self._connection.exec_driver_sql(_POSTGRES_ABSORBED, (now, merged, into))
-        else:
-            rows = [{"now": now, "row_id": row_id, "result": result} for row_id, result in delivered]
-            await self._connection.execute(_DELIVERED, rows)
-            if absorbed:
-                rows = [{"now": now, "row_id": row_id, "into": into} for row_id, into in absorbed]
-                await self._connection.execute(_ABSORBED, rows)
+        await self._dialect.settle(self._connection, now, delivered, absorbed)
         # Two refreshes of one card settled together may both supersede the same older row, which
         # one joined statement would settle twice: these are few, and run one by one.
         superseding = [{"now": now, "key": s.supersedes, "newest": s.delivery_id} for s in settlements if s.supersedes]
@@ -170,9 +113,7 @@ class Outbox:
 
     async def mark_retry(self, delivery_id: int, retry_at: datetime, error: str) -> None:
         statement = (
-            update(outbox)
-            .where(outbox.c.id == delivery_id, _PENDING)
-            .values(next_attempt_at=retry_at, last_error=error)
+            update(outbox).where(outbox.c.id == delivery_id, PENDING).values(next_attempt_at=retry_at, last_error=error)
         )
         await self._connection.execute(statement)
 
@@ -180,7 +121,7 @@ class Outbox:
         """Keep an incident's other pending rows behind a failed one, so its thread stays in order."""
         statement = (
             update(outbox)
-            .where(outbox.c.incident_id == incident_id, _PENDING, outbox.c.next_attempt_at < until)
+            .where(outbox.c.incident_id == incident_id, PENDING, outbox.c.next_attempt_at < until)
             .values(next_attempt_at=until)
         )
         await self._connection.execute(statement)
@@ -194,7 +135,7 @@ class Outbox:
             return
         statement = (
             update(outbox)
-            .where(outbox.c.id.in_(list(delivery_ids)), _PENDING)
+            .where(outbox.c.id.in_(list(delivery_ids)), PENDING)
             .values(next_attempt_at=now, attempts=outbox.c.attempts - 1)
         )
         await self._connection.execute(statement)
@@ -202,7 +143,7 @@ class Outbox:
     async def mark_failed(self, delivery_ids: Sequence[int], now: datetime, error: str) -> None:
         """Give up on rows for good: a row and the rows merged into it, which did not go out either."""
         statement = (
-            update(outbox).where(outbox.c.id.in_(list(delivery_ids)), _PENDING).values(failed_at=now, last_error=error)
+            update(outbox).where(outbox.c.id.in_(list(delivery_ids)), PENDING).values(failed_at=now, last_error=error)
         )
         await self._connection.execute(statement)
 
@@ -210,7 +151,7 @@ class Outbox:
         """Settle every older pending row that ``newest_id`` makes redundant; returns how many."""
         statement = (
             update(outbox)
-            .where(_PENDING, outbox.c.coalesce_key == coalesce_key, outbox.c.id < newest_id)
+            .where(PENDING, outbox.c.coalesce_key == coalesce_key, outbox.c.id < newest_id)
             .values(delivered_at=now, superseded_by=newest_id)
         )
         return (await self._connection.execute(statement)).rowcount
@@ -219,53 +160,20 @@ class Outbox:
         """Whether a row of ``kind`` for the incident, written before row ``before_id``, is still
         to be delivered (leased to a delivery under way, say)."""
         query = select(outbox.c.id).where(
-            _PENDING, outbox.c.incident_id == incident_id, outbox.c.id < before_id, outbox.c.kind == kind
+            PENDING, outbox.c.incident_id == incident_id, outbox.c.id < before_id, outbox.c.kind == kind
         )
         return (await self._connection.execute(query.limit(1))).first() is not None
 
     async def newest_pending(self, coalesce_key: str) -> int | None:
-        query = select(outbox.c.id).where(_PENDING, outbox.c.coalesce_key == coalesce_key).order_by(outbox.c.id.desc())
+        query = select(outbox.c.id).where(PENDING, outbox.c.coalesce_key == coalesce_key).order_by(outbox.c.id.desc())
         return (await self._connection.execute(query.limit(1))).scalar_one_or_none()
 
 
-def outbox_row(message: OutboxMessage, incident_id: int | None, now: datetime) -> dict[str, Any]:
-    """The row that queues ``message``, due at once."""
-    return {
-        "incident_id": None if message.detached else incident_id,
-        "kind": message.kind,
-        "payload": dict(message.payload),
-        "coalesce_key": message.coalesce_key,
-        "created_at": now,
-        "next_attempt_at": now,
-    }
-
-
-_PENDING: ColumnElement[bool] = outbox.c.delivered_at.is_(None) & outbox.c.failed_at.is_(None)
-_PENDING_SQL = "outbox.delivered_at IS NULL AND outbox.failed_at IS NULL"
-
-_DELIVERED = (
-    update(outbox)
-    .where(outbox.c.id == bindparam("row_id"), _PENDING)
-    .values(delivered_at=bindparam("now"), result=bindparam("result", type_=outbox.c.result.type), last_error=None)
-)
-_ABSORBED = (
-    update(outbox)
-    .where(outbox.c.id == bindparam("row_id"), _PENDING)
-    .values(delivered_at=bindparam("now"), superseded_by=bindparam("into"))
-)
 _SUPERSEDED = (
     update(outbox)
-    .where(_PENDING, outbox.c.coalesce_key == bindparam("key"), outbox.c.id < bindparam("newest"))
+    .where(PENDING, outbox.c.coalesce_key == bindparam("key"), outbox.c.id < bindparam("newest"))
     .values(delivered_at=bindparam("now"), superseded_by=bindparam("newest"))
 )
-_POSTGRES_DELIVERED = f"""UPDATE outbox SET delivered_at = $1, result = s.result, last_error = NULL
-FROM unnest($2::bigint[], $3::jsonb[]) AS s(id, result) WHERE outbox.id = s.id AND {_PENDING_SQL}"""  # noqa: S608
-_POSTGRES_ABSORBED = f"""UPDATE outbox SET delivered_at = $1, superseded_by = s.into_id
-FROM unnest($2::bigint[], $3::bigint[]) AS s(id, into_id) WHERE outbox.id = s.id AND {_PENDING_SQL}"""  # noqa: S608
-
-
-def _json(value: Mapping[str, Any] | None) -> str | None:
-    return None if value is None else json.dumps(value)
 
 
 def _pending(row: RowMapping) -> PendingDelivery:

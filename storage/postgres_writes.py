@@ -26,15 +26,12 @@ from sqlalchemy import Column, Table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.batch_writes import BatchWrites
-from storage.event_store import event_row
-from storage.incident_repository import ConcurrentModification
-from storage.incident_rows import incident_values
-from storage.outbox import outbox_row
+from storage.lock_waits import ConcurrentModification
+from storage.rows import CLAIM_COLUMNS, claim_rows, event_rows, incident_values, outbox_rows
 from storage.schema import incident_events, incidents, outbox, processed_requests
+from storage.stored import BatchWrites
 
 _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
-_KEY_COLUMNS = ("key", "processed_at", "incident_id")
 # A projection write sets every column of the domain state (see incident_values) but the
 # incident's identity; the id and where its card lives in Slack are not state.
 PROJECTED = tuple(c.name for c in incidents.c if c.name not in {"id", "workspace_id", "number", "card_ts", "home_ts"})
@@ -64,7 +61,7 @@ class _Parameters:
 
 def _statement(projected: Sequence[str]) -> str:
     parameters = _Parameters()
-    keys = parameters.arrays(processed_requests, _KEY_COLUMNS)
+    keys = parameters.arrays(processed_requests, CLAIM_COLUMNS)
     row_ids = parameters.arrays(incidents, ("id", "version"))
     states = parameters.arrays(incidents, projected)
     events = parameters.arrays(incident_events, _EVENT_COLUMNS)
@@ -73,7 +70,7 @@ def _statement(projected: Sequence[str]) -> str:
     # Built once, from the schema's column names; every value is a parameter.
     return f"""
 WITH claimed AS (
-    INSERT INTO processed_requests ({", ".join(_KEY_COLUMNS)})
+    INSERT INTO processed_requests ({", ".join(CLAIM_COLUMNS)})
     SELECT * FROM unnest({keys})
 ), projected AS (
     UPDATE incidents AS i SET {assignments}
@@ -99,15 +96,13 @@ async def write_in_one_statement(connection: AsyncConnection, writes: BatchWrite
     states = [
         (incident_id, before.version, incident_values(after, now)) for incident_id, before, after in writes.projections
     ]
-    events = [event_row(incident_id, item) for incident_id, items in writes.timelines for item in items]
-    messages = [outbox_row(message, incident_id, now) for batch, incident_id in writes.messages for message in batch]
     parameters = (
-        *_columns([dict(zip(_KEY_COLUMNS, claim, strict=True)) for claim in writes.claims], _KEY_COLUMNS),
+        *_columns(claim_rows(writes.claims), CLAIM_COLUMNS),
         [incident_id for incident_id, _, _ in states],
         [version for _, version, _ in states],
         *_columns([values for _, _, values in states], PROJECTED),
-        *_columns(events, _EVENT_COLUMNS),
-        *_columns(messages, _OUTBOX_COLUMNS),
+        *_columns(event_rows(writes.timelines), _EVENT_COLUMNS),
+        *_columns(outbox_rows(writes.messages, now), _OUTBOX_COLUMNS),
     )
     result = await connection.exec_driver_sql(_STATEMENT, parameters)
     if result.scalar_one() != len(states):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Column,
+    ColumnElement,
     ForeignKey,
     Identity,
     Index,
@@ -32,6 +33,10 @@ metadata = MetaData(
 
 OPEN_STATUS_SQL = "status IN ('declared', 'investigating', 'identified', 'monitoring')"
 RESOLVED_STATUS_SQL = "status = 'resolved'"
+# The same words as the partial indexes' predicates, so that the planner can use the indexes (a
+# bound list of statuses would hide that a query asks for open incidents only).
+OPEN: ColumnElement[bool] = text(OPEN_STATUS_SQL)  # type: ignore[assignment]
+RESOLVED: ColumnElement[bool] = text(RESOLVED_STATUS_SQL)  # type: ignore[assignment]
 
 workspace_counters = Table(
     "workspace_counters",
@@ -162,3 +167,7 @@ outbox = Table(
         sqlite_where=text("delivered_at IS NULL AND failed_at IS NULL AND coalesce_key IS NOT NULL"),
     ),
 )
+
+# Outbox rows neither delivered nor given up on: what the partial indexes above hold.
+PENDING: ColumnElement[bool] = outbox.c.delivered_at.is_(None) & outbox.c.failed_at.is_(None)
+PENDING_SQL = "outbox.delivered_at IS NULL AND outbox.failed_at IS NULL"

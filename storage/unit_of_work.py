@@ -7,12 +7,13 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
-from storage.batch_writes import BatchWrites, write
 from storage.counters import IncidentCounters
+from storage.dialects import dialect_of
 from storage.event_store import EventStore
 from storage.idempotency import ProcessedRequests
 from storage.incident_repository import IncidentRepository
 from storage.outbox import Outbox
+from storage.stored import BatchWrites
 
 
 class UnitOfWork:
@@ -45,9 +46,12 @@ class UnitOfWork:
         return self
 
     async def write(self, writes: BatchWrites, now: datetime) -> None:
-        """A batch's keys, projections, events and outbox rows, together (see storage.batch_writes)."""
+        """A batch's keys, projections, events and outbox rows, together: one statement on Postgres,
+        one per table on SQLite (see storage.dialects)."""
         assert self._connection is not None
-        await write(self._connection, writes, now)
+        if not (writes.claims or writes.projections or writes.timelines or writes.messages):
+            return  # a scheduler tick with nothing due, say: no round trip
+        await dialect_of(self._connection).write(self._connection, writes, now)
 
     async def __aexit__(
         self,

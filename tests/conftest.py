@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.local_slack import LocalSlack
 from storage.database import create_engine, database_config
 from storage.migrate import upgrade
-from tests.databases import fresh_postgres_database
-from tests.fake_slack import FakeSlack
+from storage.scratch_databases import fresh_postgres_database
 
 
 @pytest.fixture(scope="session")
@@ -43,9 +43,9 @@ def engine(request: pytest.FixtureRequest) -> AsyncEngine:
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    """The local Slack with faults, started for the test (see tests.fake_slack)."""
-    async with FakeSlack() as fake:
+async def slack() -> AsyncIterator[LocalSlack]:
+    """The local Slack with faults, started for the test (see bot.local_slack)."""
+    async with LocalSlack("xoxb-test") as fake:
         yield fake
 
 

@@ -22,6 +22,8 @@ def _run(*command: str) -> subprocess.CompletedProcess[str]:
         pytest.param((str(BIN / "ruff"), "check", "."), id="ruff-check"),
         pytest.param((str(BIN / "ruff"), "format", "--check", "."), id="ruff-format"),
         pytest.param((str(BIN / "mypy"),), id="mypy-strict"),
+        # The layering and the absence of import cycles ([tool.importlinter] in pyproject.toml).
+        pytest.param((str(BIN / "lint-imports"),), id="import-layers"),
     ],
 )
 def test_tool_is_clean(command: tuple[str, ...]) -> None:
@@ -53,3 +55,31 @@ def test_domain_never_reads_the_clock() -> None:
         if needle in path.read_text()
     ]
     assert offenders == []
+
+
+SHIPPED = ("bot", "domain", "storage", "bench")
+
+
+def _shipped_modules() -> list[Path]:
+    return sorted(path for package in SHIPPED for path in (ROOT / package).rglob("*.py"))
+
+
+def test_no_shipped_module_is_over_400_lines() -> None:
+    long = {
+        str(path.relative_to(ROOT)): n for path in _shipped_modules() if (n := len(path.read_text().splitlines())) > 400
+    }
+    assert long == {}
+
+
+def test_no_two_shipped_modules_share_a_file_name() -> None:
+    """A name tells a reader what a module holds: two ``messages.py`` would hold two things."""
+    seen: dict[str, list[str]] = {}
+    for path in _shipped_modules():
+        if not (path.name.startswith("__") or "migrations" in path.parts):
+            seen.setdefault(path.name, []).append(str(path.relative_to(ROOT)))
+    assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}
+
+
+def test_bot_keeps_its_modules_in_folders_named_for_each_step() -> None:
+    loose = sorted(path.name for path in (ROOT / "bot").glob("*.py"))
+    assert len(loose) <= 5, loose

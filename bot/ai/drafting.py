@@ -16,13 +16,7 @@ from bot.handler.runner import CommandRunner, Effects
 from bot.runtime.clock import Clock
 from domain.commands import RecordAiDraft
 from domain.errors import DomainError
-from storage.outbox import OutboxMessage, PendingDelivery
-
-AI_DRAFT_UPDATE = "ai.draft_update"
-
-
-def draft_job(incident_id: int, requested_by: str) -> OutboxMessage:
-    return OutboxMessage(AI_DRAFT_UPDATE, {"incident_id": incident_id, "requested_by": requested_by}, detached=True)
+from storage.stored import PendingDelivery
 
 
 class DraftingSender:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from domain import events as ev
 from domain.incident import Incident
-from storage.event_store import RecordedEvent
+from storage.stored import RecordedEvent
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,6 @@ from typing import TypeVar
 from bot.commands.usage import (
     ALIASES,
     INCIDENT_VERBS,
-    MENTION_PREFIX,
-    SLASH_PREFIX,
     USAGE,
     Verb,
     help_text,
@@ -28,6 +26,7 @@ from bot.commands.usage import (
     usage_for,
     verb_list,
 )
+from bot.views.formatting import MENTION_PREFIX, SLASH_PREFIX
 from domain import commands as cmd
 from domain.durations import parse_duration
 from domain.errors import InvalidValue

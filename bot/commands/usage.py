@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from bot.views.formatting import MENTION_PREFIX, SLASH_PREFIX
 from domain.errors import InvalidValue
 from domain.severity import Severity, parse_severity
-
-SLASH_PREFIX = "/incident"
-MENTION_PREFIX = "@firebreak"
 
 
 class Verb(StrEnum):

@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.ai.drafting import draft_job
 from bot.commands.grammar import Parsed, Verb, declare_command, help_text, to_command
+from bot.delivery.outbox_messages import draft_job
 from bot.handler.origin import Origin, UserError
 from bot.handler.runner import Change, Duplicate
 from bot.handler.service import IncidentService

@@ -19,7 +19,7 @@ from domain import events as ev
 from domain.commands import SYSTEM_ACTOR, RecordCardRefusal
 from domain.errors import DomainError
 from domain.text import SLACK_ERROR_MAX
-from storage.outbox import OutboxMessage, PendingDelivery
+from storage.stored import OutboxMessage, PendingDelivery
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.delivery import outbox_messages as kinds
 from bot.delivery.outcomes import PermanentFailure, RetryLater
+from bot.delivery.pacing import CardEditSpacing
 from bot.delivery.recording import until_recorded
 from bot.delivery.units import CARD_EDITS_OVERTAKE, coalesce_key, delivery_lanes, delivery_units
 from bot.runtime.clock import Clock
-from storage.outbox import PendingDelivery, Settlement
+from storage.stored import PendingDelivery, Settlement
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -38,12 +39,14 @@ CLAIM_BATCH = 500
 # Shutdown waits this long for sends in flight (Slack's client timeout is longer).
 STOP_TIMEOUT_SECONDS = 5.0
 # The least time between two claims (see Dispatcher._run).
-CLAIM_INTERVAL_SECONDS = 0.05
+CLAIM_INTERVAL_SECONDS = 0.015
 # Card edits sent at once. Each holds a pooled database connection (its lock) while it is sent, so
 # they stay well inside the pool. Other lanes hold no connection while they wait for Slack: they
 # are bounded where they call it, after their channel's pace (see SlackSender), so a lane waiting
 # its turn in a busy channel holds up no other channel's.
 PARALLEL_LANES = 8
+# The least time between two edits of one card (see bot.delivery.pacing.CardEditSpacing).
+CARD_EDIT_SPACING_SECONDS = 1.0
 _CARD_KINDS = frozenset({kinds.POST_CARD, kinds.REFRESH_CARD})
 # What only goes to Slack: delivering it never queues anything more.
 _SLACK_KINDS = frozenset(
@@ -133,6 +136,7 @@ class Dispatcher:
         sweep_interval: float = 1.0,
         lease: timedelta = timedelta(seconds=60),
         parallel_lanes: int = PARALLEL_LANES,
+        card_edit_spacing: float = CARD_EDIT_SPACING_SECONDS,
         background_kinds: frozenset[str] = frozenset(),
         on_failure: FailureHandler | None = None,
     ) -> None:
@@ -148,6 +152,7 @@ class Dispatcher:
         self._sweep_interval = sweep_interval
         self._lease = lease
         self._parallel_edits = asyncio.Semaphore(parallel_lanes)
+        self._card_edits = CardEditSpacing(card_edit_spacing)
         # Lanes under way (see bot.delivery.units): each goes at its own pace, so one slow Slack call
         # holds up its own incident only, while the next rounds are claimed and started beside it.
         self._lanes: set[asyncio.Task[None]] = set()
@@ -257,6 +262,9 @@ class Dispatcher:
     async def _deliver_lane(self, rows: list[PendingDelivery]) -> None:
         edits = rows[0].kind == kinds.REFRESH_CARD  # a lane of card edits holds nothing else
         places = self._parallel_edits if edits else None
+        if edits and rows[0].incident_id is not None and await self._card_edits.turn(rows[0].incident_id):
+            # The incident loaded with the claim is a second old: the sender reads it afresh.
+            rows = [replace(row, incident=None) for row in rows]
         units = delivery_units(rows)
         for index, (row, absorbed) in enumerate(units):
             if await self._deliver(row, absorbed, places):
@@ -304,6 +312,8 @@ class Dispatcher:
             log.exception("delivery raised unexpectedly", extra=context)
             await self._retry(row, f"{type(error).__name__}: {error}", None, context)
             return False
+        if row.kind == kinds.REFRESH_CARD and row.incident_id is not None and not (result or {}).get("skipped"):
+            self._card_edits.edited(row.incident_id)
         await self._settler.settle(Settlement(row.id, result, [a.id for a in absorbed], coalesce_key(row)))
         log.info("delivered", extra=context)
         return True

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import fields
 from functools import partial
 
-from bot.ai.drafting import draft_job
 from bot.delivery import outbox_messages as out
 from bot.handler.origin import Origin
 from bot.handler.runner import Change, Effects
@@ -17,7 +16,7 @@ from domain import events as ev
 from domain.commands import SYSTEM_ACTOR
 from domain.incident import Incident
 from domain.sla import ClockKind
-from storage.outbox import OutboxMessage
+from storage.stored import OutboxMessage
 
 
 class SlackEffects:
@@ -62,7 +61,7 @@ class SlackEffects:
         if isinstance(event, ev.SlaBreached):
             messages = [out.thread_message(incident_id, *self._reminder(change, event))]
             if event.kind is ClockKind.UPDATE and self._ai_drafts:
-                messages.append(draft_job(incident_id, SYSTEM_ACTOR))
+                messages.append(out.draft_job(incident_id, SYSTEM_ACTOR))
             return messages
         if isinstance(event, ev.AiDraftCreated):
             blocks = draft_blocks(ref, seq, event.text, ai_written=event.ai_written, model=event.model)

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.handler.origin import Origin
-from storage.outbox import OutboxMessage
+from storage.stored import OutboxMessage
 
 POST_CARD = "slack.post_card"
 REFRESH_CARD = "slack.refresh_card"
@@ -20,6 +20,12 @@ EPHEMERAL = "slack.ephemeral"
 RESPOND = "slack.respond"
 CHANNEL_MESSAGE = "slack.channel_message"
 DIRECT_MESSAGE = "slack.direct_message"
+# Not for Slack: a job that drafts a stakeholder update with the AI (see bot.ai.drafting).
+AI_DRAFT_UPDATE = "ai.draft_update"
+
+
+def draft_job(incident_id: int, requested_by: str) -> OutboxMessage:
+    return OutboxMessage(AI_DRAFT_UPDATE, {"incident_id": incident_id, "requested_by": requested_by}, detached=True)
 
 
 def post_card(incident_id: int, requester: Origin | None = None) -> OutboxMessage:

@@ -16,6 +16,8 @@ from bot.delivery.outcomes import RetryLater
 
 # Waits up to this long are slept through in place; longer ones go back to the outbox.
 MAX_INLINE_WAIT_SECONDS = 2.0
+# Cards whose last edit time is kept before the ones edited over a second ago are forgotten.
+SPACED_CARDS_MAX = 10_000
 
 
 class ChannelPacer:
@@ -77,3 +79,35 @@ class ChannelPacer:
         # not move (a test's) cannot keep a sender waiting forever.
         self._tokens[channel] = 0.0
         self._updated[channel] = self._monotonic()
+
+
+class CardEditSpacing:
+    """A card is edited at most once a second.
+
+    Each click used to edit its card at once, so twenty changes in a second cost twenty
+    ``chat.update`` calls on one message. The first edit still goes at once; one asked for within
+    the second after it waits out the rest of that second, and is then rendered from the incident
+    as it is by then, so it shows every change made meanwhile (the edits queued behind it find the
+    card already showing their version, and cost no Slack call). A change is on screen within a
+    second of its ack either way (SPEC §2).
+    """
+
+    def __init__(self, seconds: float = 1.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._seconds = seconds
+        self._monotonic = monotonic
+        self._edited: dict[int, float] = {}  # incident id → when its card was last edited
+
+    async def turn(self, incident_id: int) -> bool:
+        """Wait for the card's next edit; True if it had to, and so is to be rendered afresh."""
+        wait = self._edited.get(incident_id, -self._seconds) + self._seconds - self._monotonic()
+        if wait <= 0:
+            return False
+        await asyncio.sleep(wait)
+        return True
+
+    def edited(self, incident_id: int) -> None:
+        now = self._monotonic()
+        if len(self._edited) >= SPACED_CARDS_MAX:
+            # Only cards edited within the last second still need spacing.
+            self._edited = {key: at for key, at in self._edited.items() if now - at < self._seconds}
+        self._edited[incident_id] = now

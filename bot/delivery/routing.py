@@ -7,7 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from bot.delivery.dispatcher import Sender
-from storage.outbox import PendingDelivery
+from storage.stored import PendingDelivery
 
 
 class JobSender(Protocol):

@@ -15,15 +15,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.delivery import outbox_messages as kinds
-from bot.delivery.card_lock import card_lock
 from bot.delivery.outcomes import PermanentFailure, RetryLater
 from bot.delivery.pacing import ChannelPacer
 from bot.delivery.recording import until_recorded
 from bot.delivery.slack_errors import classify
 from bot.runtime.clock import Clock
 from bot.views.card import card_fallback_text, incident_card
-from storage.incident_repository import StoredIncident
-from storage.outbox import PendingDelivery
+from storage.card_locks import card_lock
+from storage.stored import PendingDelivery, StoredIncident
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)

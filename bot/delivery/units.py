@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from bot.delivery import outbox_messages as kinds
-from storage.outbox import Overtaking, PendingDelivery
+from storage.stored import Overtaking, PendingDelivery
 
 # One Slack message holds 4,000 characters of text; merged audit lines stay well inside it.
 MERGED_TEXT_MAX = 3000

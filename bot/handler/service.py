@@ -7,26 +7,30 @@ from __future__ import annotations
 from collections.abc import Awaitable, Sequence
 from typing import Protocol
 
-from bot.delivery.effects import SlackEffects
 from bot.handler.origin import Origin, UserError
-from bot.handler.runner import Change, CommandRunner, Duplicate
+from bot.handler.runner import Change, CommandRunner, Duplicate, Effects
 from bot.runtime.clock import Clock
 from domain.commands import Declare, IncidentCommand
 from domain.errors import DomainError
 from domain.incident import IncidentRef
-from storage.event_store import RecordedEvent
 from storage.incident_lookup import Candidates, Finder, Lookup
-from storage.incident_repository import StoredIncident
 from storage.lock_waits import Busy
-from storage.outbox import OutboxMessage
+from storage.stored import OutboxMessage, RecordedEvent, StoredIncident
 
 
 class Waker(Protocol):
     def wake(self) -> None: ...
 
 
+class Answers(Protocol):
+    """What a change sends, for whoever asked for it: the receivers' own adapter (for Slack,
+    bot.delivery.effects) decides, so the handler knows nothing of how answers are delivered."""
+
+    def answering(self, origin: Origin) -> Effects: ...
+
+
 class IncidentService:
-    def __init__(self, runner: CommandRunner, effects: SlackEffects, clock: Clock, waker: Waker) -> None:
+    def __init__(self, runner: CommandRunner, effects: Answers, clock: Clock, waker: Waker) -> None:
         self.runner = runner
         self.clock = clock
         self._effects = effects

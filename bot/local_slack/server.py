@@ -1,8 +1,7 @@
 """The local Slack Web API (and response_url endpoint) over aiohttp: standalone on its own port, or
 mounted under a prefix of another app (the playground mounts it inside the bot's own app).
 
-Subclasses script failures through two hooks, :meth:`LocalSlack.intercept` and
-:meth:`LocalSlack.admit`; the tests' ``FakeSlack`` is this server plus fault injection.
+It fails on request (:mod:`.faults`): tests and the benchmark script outages, hangs and rate limits.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from .faults import ChannelRateLimiter, FaultControls, FaultPlan, Reply
 from .methods import Handler, method_table
 from .models import JSON, SlackError
 from .observe import Observable
@@ -24,7 +24,6 @@ from .records import Call, ResponseUrlPost
 from .responses import ResponseTarget, apply_response
 from .state import SlackState
 
-Reply = tuple[int, JSON, dict[str, str]]
 RESPONSE_URL = "response_url"
 
 
@@ -49,7 +48,7 @@ async def read_args(request: web.Request) -> tuple[JSON, str | None]:
     return args, token if isinstance(token, str) else None
 
 
-class LocalSlack(Observable):
+class LocalSlack(FaultControls, Observable):
     """A Slack workspace with its Web API: point ``AsyncWebClient(base_url=slack.base_url)`` at it."""
 
     def __init__(
@@ -72,6 +71,8 @@ class LocalSlack(Observable):
         self._runner: web.AppRunner | None = None
         self._mounted_url: str | None = None
         self._targets: dict[str, ResponseTarget] = {}
+        self.faults = FaultPlan()
+        self._limiter: ChannelRateLimiter | None = None
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -143,20 +144,14 @@ class LocalSlack(Observable):
         self._targets[name] = target
         return self.response_url(name)
 
-    # ------------------------------------------------------------------ hooks for subclasses
-    async def intercept(self, method: str, args: JSON) -> Reply | None:
-        """A reply to give instead of handling ``method`` with ``args`` (or a response_url post
-        with its body); None: handle it."""
-        return None
+    def reset(self) -> None:
+        """Forget calls, posts, Slack state, faults and the per-channel limit (ts stay unique)."""
+        self.faults.clear()
+        self._limiter = None
+        super().reset()
 
-    def admit(self, method: str, args: JSON) -> Reply | None:
-        """A refusal of an authenticated call (e.g. a rate limit); None: go ahead."""
-        return None
-
-    @property
-    def closing(self) -> asyncio.Event:
-        """Set when the server shuts down, so anything waiting inside a handler can give up."""
-        return self._closing
+    def state_report(self) -> str:
+        return f"{super().state_report()}; pending faults: {self.faults.pending}"
 
     # ------------------------------------------------------------------ HTTP
     async def _reply(self, method: str, args: JSON, token: str | None) -> Reply:

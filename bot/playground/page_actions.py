@@ -19,7 +19,6 @@ from bot.playground.workspace import Playground, slack_text
 
 log = logging.getLogger(__name__)
 
-FORM = "application/x-www-form-urlencoded"
 REQUEST_TIMEOUT_SECONDS = 10
 
 
@@ -78,7 +77,7 @@ class PageActions:
         result: JSON = {"ok": True, "ts": message.ts}
         if f"<@{state.bot_user_id}>" in text:
             event = slack.app_mention(user, channel, text, message.ts, thread_ts)
-            reply = await self._send(json.dumps(slack.event_envelope(state, event)), "application/json")
+            reply = await self._send(json.dumps(slack.event_envelope(state, event)), slack.JSON_TYPE)
             result |= reply.outcome()
         return result
 
@@ -93,7 +92,7 @@ class PageActions:
             response_url=self._slack.response_url_for(target),
             trigger_id=self._playground.trigger_for(user, slack.new_trigger_id()),
         )
-        reply = await self._send(form, FORM)
+        reply = await self._send(form, slack.FORM_TYPE)
         if reply.ok and (reply.body.get("text") or reply.body.get("blocks")):
             apply_response(self._slack.state, target, reply.body)
             self._slack.notify_change("slash")
@@ -113,12 +112,9 @@ class PageActions:
         """A control on a message used: ``block_actions`` with the element from the message itself."""
         state = self._slack.state
         blocks, thread_ts, message = self._clicked(user, channel, message_ts, ephemeral=ephemeral)
-        element = slack.find_element(blocks, block_id, action_id)
+        _, element = slack.find_control(blocks, action_id, block_id)
         action = slack.chosen_action(element, block_id, choice)
-        container: JSON = {"type": "message", "message_ts": message_ts, "channel_id": channel}
-        container["is_ephemeral"] = ephemeral
-        if thread_ts:
-            container["thread_ts"] = thread_ts
+        container = slack.message_container(channel, message_ts, thread_ts, ephemeral=ephemeral)
         target = ResponseTarget(channel, user, thread_ts, None if ephemeral else message_ts)
         payload = slack.block_actions(
             state,
@@ -130,7 +126,7 @@ class PageActions:
             response_url=self._slack.response_url_for(target),
             trigger_id=self._playground.trigger_for(user, slack.new_trigger_id()),
         )
-        reply = await self._send(slack.interaction_form(payload), FORM)
+        reply = await self._send(slack.interaction_form(payload), slack.FORM_TYPE)
         return reply.outcome()
 
     def _clicked(
@@ -157,8 +153,8 @@ class PageActions:
         shown = state.view_dict(view)
         values = slack.view_state_values(shown, typed)
         trigger_id = self._playground.trigger_for(user, slack.new_trigger_id())
-        payload = slack.view_submission(state, user, shown, values, trigger_id)
-        reply = await self._send(slack.interaction_form(payload), FORM)
+        payload = slack.view_submission(state, user, shown, values, trigger_id=trigger_id)
+        reply = await self._send(slack.interaction_form(payload), slack.FORM_TYPE)
         action = reply.body.get("response_action")
         if not reply.ok:
             return reply.outcome() | {"errors": {}}
@@ -184,7 +180,7 @@ class PageActions:
         if view.payload.get("notify_on_close"):
             shown = self._slack.state.view_dict(view)
             payload = slack.view_closed(self._slack.state, user, shown)
-            reply = await self._send(slack.interaction_form(payload), FORM)
+            reply = await self._send(slack.interaction_form(payload), slack.FORM_TYPE)
             return reply.outcome()
         return {"ok": True}
 

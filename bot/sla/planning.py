@@ -13,7 +13,7 @@ from bot.views.stakeholder import template_update
 from domain import commands as cmd
 from domain.events import NoteAdded
 from domain.sla import ClockKind
-from storage.incident_repository import StoredIncident
+from storage.stored import StoredIncident
 from storage.unit_of_work import UnitOfWork
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.commands.usage import MENTION_PREFIX, SLASH_PREFIX
 from bot.views.escaping import channel_link, escape_within
-from bot.views.formatting import slack_date
+from bot.views.formatting import MENTION_PREFIX, SLASH_PREFIX, slack_date
 from domain.incident import Incident
 
 TITLE_SHOWN_MAX = 80

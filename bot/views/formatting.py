@@ -11,6 +11,9 @@ from domain.lifecycle import Status
 from domain.severity import Severity
 
 BOT_NAME = "Firebreak"
+# How people address the bot; help, errors and notices name commands with them.
+SLASH_PREFIX = "/incident"
+MENTION_PREFIX = "@firebreak"
 
 _MARKERS = {
     Severity.SEV1: "🔴",

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.delivery.pacing import ChannelPacer
 from bot.delivery.slack_sender import SlackSender
+from bot.local_slack import LocalSlack
 from tests.bot.dispatcher_support import SHORT_TIMEOUT, Clock, own_clock
-from tests.fake_slack import FakeSlack
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def slack_sender(slack: FakeSlack, engine: AsyncEngine, clock: Clock) -> AsyncIterator[SlackSender]:
+async def slack_sender(slack: LocalSlack, engine: AsyncEngine, clock: Clock) -> AsyncIterator[SlackSender]:
     client = AsyncWebClient(token=slack.token, base_url=slack.base_url, timeout=SHORT_TIMEOUT, retry_handlers=[])
     async with aiohttp.ClientSession() as http:
         # Paced on the test's clock, so a Retry-After block lifts when the test moves time on.

@@ -19,8 +19,8 @@ from bot.delivery.dispatcher import Dispatcher, Sender
 from bot.handler.runner import Change, CommandRunner
 from domain.commands import Declare
 from domain.severity import Severity
-from storage.outbox import OutboxMessage, PendingDelivery
 from storage.schema import outbox
+from storage.stored import OutboxMessage, PendingDelivery
 from storage.unit_of_work import UnitOfWork
 
 CHANNEL = "C0DISPATCH"

@@ -17,11 +17,11 @@ from bot.delivery.outcomes import PermanentFailure, RetryLater
 from bot.delivery.slack_sender import SlackSender
 from bot.handler.origin import Origin
 from bot.handler.runner import CommandRunner
+from bot.local_slack import LocalSlack
 from domain import events as ev
-from storage.outbox import PendingDelivery
+from storage.stored import PendingDelivery
 from storage.unit_of_work import UnitOfWork
 from tests.bot.dispatcher_support import CHANNEL, Clock, declare, dispatcher, note, row, write
-from tests.fake_slack import FakeSlack
 
 ALICE = "U0ALICE"
 LEASE = timedelta(seconds=60)
@@ -37,7 +37,7 @@ async def refusals(engine: AsyncEngine, incident_id: int) -> list[ev.Event]:
 
 
 async def test_a_refused_card_is_recorded_and_its_requester_told_before_the_row_settles(
-    engine: AsyncEngine, workspace: str, clock: Clock, slack: FakeSlack, slack_sender: SlackSender
+    engine: AsyncEngine, workspace: str, clock: Clock, slack: LocalSlack, slack_sender: SlackSender
 ) -> None:
     slack.error("chat.postMessage", "not_in_channel", times=1)
     incident = await declare(engine, workspace, clock)
@@ -58,7 +58,7 @@ async def test_a_refused_card_is_recorded_and_its_requester_told_before_the_row_
 
 
 async def test_a_refusal_that_cannot_be_recorded_is_retried_not_settled(
-    engine: AsyncEngine, workspace: str, clock: Clock, slack: FakeSlack, slack_sender: SlackSender
+    engine: AsyncEngine, workspace: str, clock: Clock, slack: LocalSlack, slack_sender: SlackSender
 ) -> None:
     slack.error("chat.postMessage", "channel_not_found", times=2)
     incident = await declare(engine, workspace, clock)
@@ -121,7 +121,7 @@ async def test_only_a_cards_refusal_is_recorded(engine: AsyncEngine, workspace: 
 
 
 async def test_a_line_queued_while_the_card_was_refused_does_not_hold_back_the_card_asked_for_after_it(
-    engine: AsyncEngine, workspace: str, clock: Clock, slack: FakeSlack, slack_sender: SlackSender
+    engine: AsyncEngine, workspace: str, clock: Clock, slack: LocalSlack, slack_sender: SlackSender
 ) -> None:
     slack.error("chat.postMessage", "not_in_channel", times=1)
     incident = await declare(engine, workspace, clock)
@@ -157,7 +157,7 @@ async def test_a_line_sent_while_another_replica_posts_the_card_waits_for_it(
 
 
 async def test_audit_lines_merged_into_one_that_has_no_thread_fail_with_it(
-    engine: AsyncEngine, workspace: str, clock: Clock, slack: FakeSlack, slack_sender: SlackSender
+    engine: AsyncEngine, workspace: str, clock: Clock, slack: LocalSlack, slack_sender: SlackSender
 ) -> None:
     slack.error("chat.postMessage", "not_in_channel", times=1)
     incident = await declare(engine, workspace, clock)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from bot.delivery import outbox_messages as kinds
 from bot.delivery.units import collapse_refreshes, delivery_lanes, delivery_units
-from storage.outbox import PendingDelivery
+from storage.stored import PendingDelivery
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -5,12 +5,13 @@ no other incident. Order within a thread is kept."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.delivery import outbox_messages as kinds
 from bot.delivery.dispatcher import PARALLEL_LANES
-from storage.outbox import PendingDelivery
+from storage.stored import PendingDelivery
 from tests.bot.dispatcher_support import Clock, RecordingSender, declare, dispatcher, note, write
 
 
@@ -116,3 +117,36 @@ async def test_more_stuck_threads_than_card_edit_places_hold_up_no_other_thread(
         slack_answers.set()
     finally:
         await running.stop()
+
+
+async def test_a_card_edited_again_within_the_spacing_waits_and_is_rendered_afresh(
+    engine: AsyncEngine, workspace: str, clock: Clock
+) -> None:
+    """Twenty clicks in a second are not twenty chat.update calls: an edit asked for soon after the
+    last one waits out the spacing, then shows the incident as it is by then."""
+    spacing = 0.4
+    incident, other = await _posted_card(engine, workspace, clock), await _posted_card(engine, workspace, clock)
+    sender = RecordingSender()
+    running = dispatcher(engine, sender, clock, card_edit_spacing=spacing)
+    running.start()
+    try:
+        await write(engine, clock, incident, kinds.refresh_card(incident))
+        running.wake()
+        await sender.wait_for(1)
+        first_sent = time.monotonic()
+        await write(engine, clock, incident, kinds.refresh_card(incident))
+        await write(engine, clock, other, kinds.refresh_card(other))
+        running.wake()
+        await sender.wait_for(2)
+        other_sent = time.monotonic()
+        await sender.wait_for(3)
+        again_sent = time.monotonic()
+    finally:
+        await running.stop()
+
+    first, other_edit, again = sender.sent
+    assert (first.incident_id, other_edit.incident_id, again.incident_id) == (incident, other, incident)
+    assert other_sent - first_sent < spacing, "another card's edit is not held up"
+    assert again_sent - first_sent >= spacing * 0.9
+    assert first.incident is not None
+    assert again.incident is None, "the late edit reads the incident afresh"

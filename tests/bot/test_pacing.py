@@ -11,7 +11,7 @@ from bot.delivery import outbox_messages as kinds
 from bot.delivery.outcomes import RetryLater
 from bot.delivery.pacing import MAX_INLINE_WAIT_SECONDS, ChannelPacer
 from bot.delivery.units import MERGED_TEXT_MAX, merge_audit_lines
-from storage.outbox import PendingDelivery
+from storage.stored import PendingDelivery
 
 
 class Ticks:

@@ -11,13 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.delivery import outbox_messages as kinds
 from bot.delivery.slack_sender import SlackSender
+from bot.local_slack import LocalSlack
 from storage.unit_of_work import UnitOfWork
 from tests.bot.dispatcher_support import CHANNEL, SHORT_TIMEOUT, Clock, declare, dispatcher, note, row, write
-from tests.fake_slack import FakeSlack
 
 
 async def test_a_slack_timeout_is_retried_and_recorded(
-    engine: AsyncEngine, workspace: str, clock: Clock, slack: FakeSlack, slack_sender: SlackSender
+    engine: AsyncEngine, workspace: str, clock: Clock, slack: LocalSlack, slack_sender: SlackSender
 ) -> None:
     slack.hang("chat.postMessage", seconds=SHORT_TIMEOUT + 1.0, times=1)
     incident = await declare(engine, workspace, clock)
@@ -52,7 +52,7 @@ async def test_a_slack_timeout_is_retried_and_recorded(
 
 
 async def test_slack_rate_limit_becomes_retry_after(
-    engine: AsyncEngine, workspace: str, clock: Clock, slack: FakeSlack, slack_sender: SlackSender
+    engine: AsyncEngine, workspace: str, clock: Clock, slack: LocalSlack, slack_sender: SlackSender
 ) -> None:
     slack.rate_limit("chat.postMessage", retry_after=7, times=1)
     incident = await declare(engine, workspace, clock)
@@ -77,7 +77,7 @@ async def test_slack_5xx_is_retried(  # noqa: PLR0917 - fixtures
     engine: AsyncEngine,
     workspace: str,
     clock: Clock,
-    slack: FakeSlack,
+    slack: LocalSlack,
     slack_sender: SlackSender,
     status: int,
     expected: str,
@@ -97,7 +97,7 @@ async def test_slack_refusals_fail_for_good(  # noqa: PLR0917 - fixtures
     engine: AsyncEngine,
     workspace: str,
     clock: Clock,
-    slack: FakeSlack,
+    slack: LocalSlack,
     slack_sender: SlackSender,
     error: str,
 ) -> None:

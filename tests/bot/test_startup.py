@@ -19,14 +19,15 @@ import pytest
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.local_slack import LocalSlack
+from bot.local_slack.payloads import mention
 from bot.receivers.slack.endpoint import ENGINE, HEALTH_TIMEOUT_SECONDS, add_routes
+from bot.runtime.child_environment import clean_environment, free_port
 from bot.runtime.logs import JsonFormatter
 from storage.database import create_engine, database_config
-from tests.databases import fresh_postgres_database
-from tests.e2e.bot_process import BotProcess, clean_environment, free_port
+from storage.scratch_databases import fresh_postgres_database
+from tests.e2e.bot_process import BotProcess
 from tests.e2e.harness import ALICE, CHANNEL, SIGNING_SECRET
-from tests.e2e.payloads import mention
-from tests.fake_slack import FakeSlack
 
 # Shaped like a real bot token, so a leak is a leak (and so redaction by pattern is exercised).
 BOT_TOKEN = "xoxb-2718281828-3141592653-FireBreakTestTokenZ9"
@@ -110,13 +111,13 @@ async def bot_database() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack(token=BOT_TOKEN) as fake:
+async def slack() -> AsyncIterator[LocalSlack]:
+    async with LocalSlack(token=BOT_TOKEN) as fake:
         yield fake
 
 
 @pytest.fixture
-async def running_bot(slack: FakeSlack, bot_database: str) -> AsyncIterator[BotProcess]:
+async def running_bot(slack: LocalSlack, bot_database: str) -> AsyncIterator[BotProcess]:
     bot = BotProcess(
         clean_environment(
             SLACK_BOT_TOKEN=BOT_TOKEN,
@@ -138,7 +139,7 @@ async def test_healthz_answers_200_when_the_database_does(running_bot: BotProces
     assert await running_bot.signal(signal.SIGTERM) == 0
 
 
-async def test_logs_are_json_lines_without_secrets(running_bot: BotProcess, slack: FakeSlack) -> None:
+async def test_logs_are_json_lines_without_secrets(running_bot: BotProcess, slack: LocalSlack) -> None:
     envelope, _ = mention(
         slack.state, team_id=slack.state.team_id, user=ALICE, channel=CHANNEL, text="checkout is failing sev1"
     )

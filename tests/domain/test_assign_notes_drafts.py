@@ -9,7 +9,8 @@ from domain.commands import AddNote, Assign, PostStakeholderUpdate, RecordAiDraf
 from domain.errors import InvalidValue, NothingToChange
 from domain.incident import SlackSource
 from domain.lifecycle import Status
-from tests.domain.builders import ALICE, BOB, REF, at, declared, in_status
+from tests.builders import REF, at, declared
+from tests.domain.paths import ALICE, BOB, in_status
 
 
 def test_assign_sets_and_changes_the_commander() -> None:

@@ -11,12 +11,13 @@ from domain.errors import InvalidTransition, InvalidValue, NothingToChange
 from domain.lifecycle import Status
 from domain.sla import ClockKind
 from domain.text import SLACK_ERROR_MAX
-from tests.domain.builders import ALICE, BOB, CHANNEL, Run, at, declared, in_status
+from tests.builders import CHANNEL, Story, at, declared
+from tests.domain.paths import ALICE, BOB, in_status
 
 REFUSAL = cmd.RecordCardRefusal(actor=cmd.SYSTEM_ACTOR, error="not_in_channel")
 
 
-def refused() -> Run:
+def refused() -> Story:
     run = declared()
     run.do(REFUSAL, at(seconds=1))
     return run

@@ -28,7 +28,8 @@ from domain.commands import (
 from domain.incident import SlackSource
 from domain.severity import Severity
 from domain.sla import ClockKind
-from tests.domain.builders import ALICE, BOB, at, declared, run_commands
+from tests.builders import at, declared
+from tests.domain.paths import ALICE, BOB, run_commands
 
 
 def roundtrip(event: ev.Event) -> ev.Event:

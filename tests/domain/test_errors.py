@@ -22,7 +22,8 @@ from domain.incident import Incident, IncidentRef, Undeclared
 from domain.lifecycle import Status
 from domain.severity import Severity
 from domain.sla import ClockKind
-from tests.domain.builders import ALICE, REF, T0, Run, at, declare_command, declared, in_status
+from tests.builders import REF, REPORTER, T0, Story, at, declare_command, declared
+from tests.domain.paths import ALICE, in_status
 
 INCIDENT_COMMANDS: list[cmd.IncidentCommand] = [
     cmd.Acknowledge(actor=ALICE),
@@ -46,7 +47,7 @@ def test_ref_reads_as_inc_number() -> None:
 
 @pytest.mark.parametrize("command", INCIDENT_COMMANDS, ids=lambda c: type(c).__name__)
 def test_commands_on_an_undeclared_incident_are_refused(command: cmd.IncidentCommand) -> None:
-    error = Run(Undeclared(REF)).refuse(command, at(minutes=1), UnknownIncident)
+    error = Story(Undeclared(REF)).refuse(command, at(minutes=1), UnknownIncident)
     assert error.message == "INC-42 does not exist."
 
 
@@ -56,7 +57,7 @@ def test_declare_twice_is_refused() -> None:
 
 
 def test_declared_incident_fields() -> None:
-    run = Run(Undeclared(REF))
+    run = Story(Undeclared(REF))
     run.do(declare_command(title="DB down", severity=Severity.SEV1, description="Primary gone", service="db"), T0)
     incident = run.incident
     assert isinstance(incident, Incident)
@@ -68,7 +69,7 @@ def test_declared_incident_fields() -> None:
     )
     assert (incident.description, incident.service, incident.commander) == ("Primary gone", "db", None)
     assert (incident.declared_at, incident.version, incident.is_open) == (T0, 1, True)
-    assert incident.reporter == "U_REPORTER"
+    assert incident.reporter == REPORTER
 
 
 @pytest.mark.parametrize("command", [declare_command(), cmd.Acknowledge(actor=ALICE)], ids=["declare", "ack"])

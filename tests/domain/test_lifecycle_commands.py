@@ -7,7 +7,8 @@ from domain.commands import Acknowledge, ChangeStatus, Close, Reopen, Resolve
 from domain.errors import InvalidTransition, InvalidValue, NothingToChange
 from domain.lifecycle import Status
 from domain.sla import STOPPED, ClockKind
-from tests.domain.builders import ALICE, BOB, REF, T0, at, declared, in_status
+from tests.builders import REF, T0, at, declared
+from tests.domain.paths import ALICE, BOB, in_status
 
 
 def test_ack_moves_declared_to_investigating_and_stops_only_the_ack_clock() -> None:

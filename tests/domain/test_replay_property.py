@@ -19,7 +19,8 @@ from domain.incident import Incident, IncidentState, SlackSource, Undeclared
 from domain.lifecycle import Status
 from domain.severity import Severity
 from domain.sla import STOPPED, ClockKind
-from tests.domain.builders import ALICE, BOB, CHANNEL, REF, T0
+from tests.builders import CHANNEL, REF, T0
+from tests.domain.paths import ALICE, BOB
 
 ACTORS = st.sampled_from([ALICE, BOB, "U_CAROL", cmd.SYSTEM_ACTOR])
 SOURCES = st.one_of(

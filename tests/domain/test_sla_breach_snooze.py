@@ -11,7 +11,8 @@ from domain.commands import SYSTEM_ACTOR, Acknowledge, RecordSlaBreach, Resolve,
 from domain.errors import InvalidTransition, InvalidValue, NothingToChange, StaleClock
 from domain.severity import Severity
 from domain.sla import ClockKind, SlaClocks, SlaPolicy, SlaWindows
-from tests.domain.builders import ALICE, REF, at, declared, run_commands
+from tests.builders import REF, at, declared
+from tests.domain.paths import ALICE, run_commands
 
 
 def _breach(kind: ClockKind, due_minutes: int) -> RecordSlaBreach:

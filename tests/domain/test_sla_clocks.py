@@ -14,7 +14,8 @@ from domain.evolve import replay
 from domain.incident import Undeclared
 from domain.severity import Severity
 from domain.sla import STOPPED, ClockKind, SlaClocks, describe
-from tests.domain.builders import ALICE, BOB, REF, T0, at, declared, run_commands
+from tests.builders import REF, T0, at, declared
+from tests.domain.paths import ALICE, BOB, run_commands
 
 MIN = timedelta(minutes=1)
 HOUR = timedelta(hours=1)

@@ -11,7 +11,8 @@ from domain.evolve import replay
 from domain.incident import Undeclared
 from domain.severity import Severity
 from domain.sla import DEFAULT_POLICY, STOPPED, ClockKind, SlaClocks, SlaPolicy, SlaWindows, describe, format_duration
-from tests.domain.builders import ALICE, REF, at, declared
+from tests.builders import REF, at, declared
+from tests.domain.paths import ALICE
 
 CUSTOM = SlaPolicy(
     {

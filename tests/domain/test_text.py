@@ -12,11 +12,12 @@ from domain.commands import AddNote, PostStakeholderUpdate, RecordAiDraft
 from domain.errors import InvalidValue
 from domain.incident import Undeclared
 from domain.text import DESCRIPTION_MAX, NOTE_MAX, SERVICE_MAX, TITLE_MAX, UPDATE_MAX, _drop_controls
-from tests.domain.builders import ALICE, REF, Run, at, declare_command, declared
+from tests.builders import REF, Story, at, declare_command, declared
+from tests.domain.paths import ALICE
 
 
-def _undeclared() -> Run:
-    return Run(Undeclared(REF))
+def _undeclared() -> Story:
+    return Story(Undeclared(REF))
 
 
 @pytest.mark.parametrize("title", ["", "   ", "\t\n\r ", "\x00\x07\x1b"])

@@ -11,7 +11,8 @@ from domain.commands import ChangeStatus
 from domain.errors import InvalidTransition, NothingToChange
 from domain.lifecycle import Status, allowed_next, can_move
 from domain.sla import STOPPED
-from tests.domain.builders import ALICE, REF, at, in_status
+from tests.builders import REF, at
+from tests.domain.paths import ALICE, in_status
 
 D, INV, IDE, MON, RES, CLO = (
     Status.DECLARED,

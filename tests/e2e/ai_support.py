@@ -9,15 +9,14 @@ from typing import Any
 
 import httpx
 
+from bot.local_slack import LocalSlack, Message
 from bot.views import action_ids as ids
 from domain import events as ev
 from tests.bot.ai import GOOD_ANSWER, MODEL, tool_answer
+from tests.builders import controls
 from tests.e2e.card_support import post_update_messages
 from tests.e2e.harness import ANTHROPIC_TEST_URL, BotUnderTest
-from tests.e2e.payloads import controls
 from tests.e2e.verb_support import block_texts
-from tests.fake_slack import FakeSlack
-from tests.fake_slack.models import Message
 
 MESSAGES_URL = f"{ANTHROPIC_TEST_URL}/v1/messages"
 STAKEHOLDERS = "C0STAKEHOLDERS"
@@ -63,13 +62,13 @@ async def published(bot: BotUnderTest) -> list[ev.StakeholderUpdatePosted]:
     return [event for _, event in await history(bot) if isinstance(event, ev.StakeholderUpdatePosted)]
 
 
-def only_draft(slack: FakeSlack, card: Message) -> Message:
+def only_draft(slack: LocalSlack, card: Message) -> Message:
     drafts = post_update_messages(slack, card)
     assert len(drafts) == 1, slack.summary()
     return drafts[0]
 
 
-def ai_drafts(slack: FakeSlack, card: Message) -> list[Message]:
+def ai_drafts(slack: LocalSlack, card: Message) -> list[Message]:
     return [m for m in post_update_messages(slack, card) if f"AI draft ({MODEL})" in block_texts(m.blocks)]
 
 

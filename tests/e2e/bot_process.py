@@ -6,43 +6,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import signal
-import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 
+from bot.local_slack.signing import signature_headers
+from bot.runtime.child_environment import REPO, clean_environment, free_port
 from tests.e2e.harness import SIGNING_SECRET
-from tests.e2e.signing import slack_signature_headers
-
-REPO = Path(__file__).resolve().parents[2]
-_OWN_VARIABLES = (
-    "SLACK_",
-    "DATABASE_URL",
-    "ANTHROPIC_",
-    "STAKEHOLDER_CHANNEL",
-    "FIREBREAK_CONFIG",
-    "PORT",
-    "LOG_LEVEL",
-)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def clean_environment(**variables: str) -> dict[str, str]:
-    """The test runner's environment without anything the bot reads, plus ``variables``."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(_OWN_VARIABLES)}
-    env["PYTHONUNBUFFERED"] = "1"
-    return env | variables
 
 
 def bot_environment(slack_token: str, slack_api_url: str, database_url: str, **extra: str) -> dict[str, str]:
@@ -132,7 +106,7 @@ class BotProcess:
             return response.status, await response.text()
 
     async def post_signed(self, body: str, content_type: str = "application/json") -> tuple[int, str]:
-        headers = {"Content-Type": content_type, **slack_signature_headers(SIGNING_SECRET, body)}
+        headers = {"Content-Type": content_type, **signature_headers(SIGNING_SECRET, body)}
         async with (
             aiohttp.ClientSession() as session,
             session.post(f"{self.url}/slack/events", data=body.encode(), headers=headers) as response,

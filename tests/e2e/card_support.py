@@ -1,5 +1,6 @@
-"""Shared helpers for the card-control, modal and click-concurrency tests: reading the card as
-Slack shows it, the incident's timeline, and what the harness sent to the bot."""
+"""Shared helpers for the card-control, modal and click-concurrency tests: declaring, the messages
+around the card, the incident's timeline, and what the harness sent to the bot (the card's own
+readers are in :mod:`tests.builders`)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,13 @@ from typing import Any
 
 import pytest
 
+from bot.local_slack import LocalSlack, Message
 from bot.views import action_ids as ids
 from domain import events as ev
 from domain.incident import IncidentRef
 from storage.unit_of_work import UnitOfWork
+from tests.builders import controls
 from tests.e2e.harness import BotUnderTest, Response
-from tests.e2e.payloads import find_control
-from tests.fake_slack import FakeSlack
-from tests.fake_slack.models import Message
 
 
 async def declare(bot: BotUnderTest, text: str = "declare Payments API latency sev3") -> Message:
@@ -34,27 +34,7 @@ def snapshot(message: Message) -> Message:
     return copy.deepcopy(message)
 
 
-def field(card: Message, name: str) -> str:
-    """The value of one of the card's fields, e.g. ``field(card, "Severity") == "SEV1 · critical"``."""
-    for block in card.blocks or []:
-        for item in block.get("fields", []) if block.get("type") == "section" else []:
-            label, _, value = str(item["text"]).partition("\n")
-            if label == f"*{name}*":
-                return value
-    raise AssertionError(f"the card has no {name!r} field: {card.blocks}")
-
-
-def header_text(card: Message) -> str:
-    assert card.blocks, "the card has no blocks"
-    assert card.blocks[0]["type"] == "header"
-    return str(card.blocks[0]["text"]["text"])
-
-
-def control(card: Message, action_id: str) -> dict[str, Any]:
-    return find_control(card, action_id)[1]
-
-
-def card_updates(slack: FakeSlack, card: Message) -> list[dict[str, Any]]:
+def card_updates(slack: LocalSlack, card: Message) -> list[dict[str, Any]]:
     """The ``chat.update`` calls that edited ``card``."""
     return [call.args for call in slack.calls_to("chat.update") if call.args.get("ts") == card.ts and call.ok]
 
@@ -77,38 +57,29 @@ async def declared_count(bot: BotUnderTest) -> int:
     return number
 
 
-def ephemeral_texts(slack: FakeSlack, user: str) -> list[str]:
+def ephemeral_texts(slack: LocalSlack, user: str) -> list[str]:
     return [e.text for e in slack.ephemerals(user)]
 
 
-def thread_replies(slack: FakeSlack, card: Message) -> list[Message]:
+def thread_replies(slack: LocalSlack, card: Message) -> list[Message]:
     """The incident thread's messages after the card (the card is the root for a top-level card)."""
     root = card.thread_ts or card.ts
     return [m for m in slack.messages(card.channel, root) if m.ts != card.ts]
 
 
-def top_level(slack: FakeSlack, channel: str) -> list[Message]:
+def top_level(slack: LocalSlack, channel: str) -> list[Message]:
     return [m for m in slack.messages(channel) if not m.is_reply]
 
 
-def post_update_messages(slack: FakeSlack, card: Message) -> list[Message]:
+def post_update_messages(slack: LocalSlack, card: Message) -> list[Message]:
     """Drafts in the incident's thread: the messages with a Post this update button."""
-    return [m for m in thread_replies(slack, card) if _has_control(m, ids.POST_UPDATE)]
+    return [m for m in thread_replies(slack, card) if ids.POST_UPDATE in controls(m)]
 
 
-def published_updates(slack: FakeSlack, card: Message) -> list[Message]:
+def published_updates(slack: LocalSlack, card: Message) -> list[Message]:
     return [
         m for m in thread_replies(slack, card) if "📣 *Stakeholder update" in json.dumps(m.blocks, ensure_ascii=False)
     ]
-
-
-def _has_control(message: Message, action_id: str) -> bool:
-    return any(
-        element.get("action_id") == action_id
-        for block in message.blocks or []
-        if block.get("type") == "actions"
-        for element in block.get("elements", [])
-    )
 
 
 class Sent:

@@ -4,11 +4,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.local_slack import LocalSlack
 from storage.database import create_engine, database_config
 from storage.migrate import upgrade
-from tests.databases import fresh_postgres_database
+from storage.scratch_databases import fresh_postgres_database
 from tests.e2e.harness import BotUnderTest
-from tests.fake_slack import FakeSlack
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +29,7 @@ async def database_url(migrated_template: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def bot(slack: FakeSlack, database_url: str, workspace: str) -> AsyncIterator[BotUnderTest]:
+async def bot(slack: LocalSlack, database_url: str, workspace: str) -> AsyncIterator[BotUnderTest]:
     started = await BotUnderTest(slack, database_url, workspace).start()
     yield started
     await started.stop()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import urllib.parse
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -16,26 +15,25 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.composition import FIREBREAK, Firebreak, web_application
-from bot.runtime.clock import Clock
-from bot.runtime.config_file import FirebreakConfig
-from bot.runtime.settings import Settings
-from domain.incident import Incident, IncidentRef
-from storage.incident_repository import StoredIncident
-from storage.schema import outbox
-from storage.unit_of_work import UnitOfWork
-from tests.e2e.payloads import (
+from bot.local_slack import LocalSlack, Message
+from bot.local_slack.payloads import (
     FORM_TYPE,
     JSON_TYPE,
-    block_actions,
+    click,
     event_envelope,
     interaction_form,
     mention_event,
     slash_form,
     view_submission,
 )
-from tests.e2e.signing import slack_signature_headers
-from tests.fake_slack import FakeSlack
-from tests.fake_slack.models import Message
+from bot.local_slack.signing import signature_headers
+from bot.runtime.clock import Clock
+from bot.runtime.config_file import FirebreakConfig
+from bot.runtime.settings import Settings
+from domain.incident import Incident, IncidentRef
+from storage.schema import outbox
+from storage.stored import StoredIncident
+from storage.unit_of_work import UnitOfWork
 
 SIGNING_SECRET = "test-signing-secret"
 ANTHROPIC_TEST_URL = "http://anthropic.test"
@@ -56,7 +54,7 @@ class Response:
 class BotUnderTest:
     def __init__(
         self,
-        slack: FakeSlack,
+        slack: LocalSlack,
         database_url: str,
         workspace: str,
         *,
@@ -116,7 +114,7 @@ class BotUnderTest:
         assert self._session is not None
         all_headers = {"Content-Type": content_type, **(headers or {})}
         if signed:
-            all_headers = slack_signature_headers(SIGNING_SECRET, body) | all_headers
+            all_headers = signature_headers(SIGNING_SECRET, body) | all_headers
         async with self._session.post(f"{self.url}/slack/events", data=body.encode(), headers=all_headers) as resp:
             return Response(resp.status, await resp.text())
 
@@ -129,7 +127,7 @@ class BotUnderTest:
     async def send_event(
         self, event: dict[str, Any], *, event_id: str | None = None, retry: int | None = None
     ) -> Response:
-        envelope = event_envelope(self.workspace, event, event_id=event_id)
+        envelope = event_envelope(self.slack.state, event, team_id=self.workspace, event_id=event_id)
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
         return await self.post(json.dumps(envelope), JSON_TYPE, headers=headers)
 
@@ -147,24 +145,37 @@ class BotUnderTest:
         return await self.send_event(event, event_id=event_id), message
 
     async def slash(self, text: str, *, user: str = ALICE, channel: str = CHANNEL) -> Response:
-        form = slash_form(self.workspace, user, channel, text, self.slack.response_url(f"slash-{next(_ids)}"))
-        return await self.post(urllib.parse.urlencode(form), FORM_TYPE)
+        response_url = self.slack.response_url(f"slash-{next(_ids)}")
+        form = slash_form(self.slack.state, user, channel, text, response_url=response_url, team_id=self.workspace)
+        return await self.post(form, FORM_TYPE)
 
     async def interact(self, payload: dict[str, Any]) -> Response:
         return await self.post(interaction_form(payload), FORM_TYPE)
 
-    async def click(self, card: Message, action_id: str, *, user: str = ALICE, **chosen: Any) -> Response:
+    async def click(
+        self,
+        card: Message,
+        action_id: str,
+        *,
+        user: str = ALICE,
+        option_value: str | None = None,
+        selected_user: str | None = None,
+    ) -> Response:
         """Use a control of a posted message exactly as Slack reports it: the element from the
-        message's own blocks, plus what was chosen (``selected_option`` value, ``selected_user``)."""
-        response_url = self.slack.response_url(f"action-{next(_ids)}")
-        return await self.interact(block_actions(self.workspace, user, card, action_id, response_url, **chosen))
+        message's own blocks, plus what was chosen (an option's value, or a user)."""
+        url, choice = self.slack.response_url(f"action-{next(_ids)}"), option_value or selected_user
+        payload = click(
+            self.slack.state, user, card, action_id, response_url=url, choice=choice, team_id=self.workspace
+        )
+        return await self.interact(payload)
 
     async def submit_view(
         self, view: dict[str, Any], values: dict[str, dict[str, Any]], *, user: str = ALICE, view_id: str | None = None
     ) -> Response:
         """Submit a modal the bot opened, with ``values`` as ``view.state.values``."""
         view_id = view_id or f"V{next(_ids):08d}"
-        return await self.interact(view_submission(self.workspace, user, view, values, view_id))
+        state = self.slack.state
+        return await self.interact(view_submission(state, user, view, values, team_id=self.workspace, view_id=view_id))
 
     # ------------------------------------------------------------------ looking inside
     async def incident(self, number: int) -> Incident:

@@ -5,24 +5,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from bot.local_slack import LocalSlack, Message
+from bot.runtime.clock import MutableClock
 from bot.views import action_ids as ids
 from domain import events as ev
 from tests.bot.ai import GOOD_ANSWER, MODEL
-from tests.clock import MutableClock
+from tests.builders import T0, controls
 from tests.e2e.ai_support import FakeClaude, ai_drafts
 from tests.e2e.card_support import thread_replies
 from tests.e2e.harness import BOB, BotUnderTest
-from tests.e2e.payloads import controls
 from tests.e2e.verb_support import block_texts
-from tests.fake_slack import FakeSlack
-from tests.fake_slack.models import Message
 
-T0 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 UPDATE_DUE = T0 + timedelta(minutes=30)  # SEV1
 # Slack's per-channel pacing may hold a message up to 2 s; the AI takes longer than that to answer.
 PROMPTLY = 3.0
@@ -41,7 +39,7 @@ def clock() -> MutableClock:
 
 @pytest.fixture
 async def ai_bot(
-    slack: FakeSlack, database_url: str, workspace: str, clock: MutableClock, claude: FakeClaude
+    slack: LocalSlack, database_url: str, workspace: str, clock: MutableClock, claude: FakeClaude
 ) -> AsyncIterator[BotUnderTest]:
     started = await BotUnderTest(slack, database_url, workspace, clock=clock, anthropic_api_key="sk-ant-test").start()
     yield started
@@ -68,12 +66,12 @@ async def within(seconds: float, found: Callable[[], list[Message]]) -> list[Mes
     return result
 
 
-def reminders(slack: FakeSlack, card: Message) -> list[Message]:
+def reminders(slack: LocalSlack, card: Message) -> list[Message]:
     return [m for m in thread_replies(slack, card) if "is due" in block_texts(m.blocks)]
 
 
 async def test_the_reminder_goes_out_at_once_with_the_template_and_the_ai_draft_follows(
-    ai_bot: BotUnderTest, slack: FakeSlack, clock: MutableClock, claude: FakeClaude
+    ai_bot: BotUnderTest, slack: LocalSlack, clock: MutableClock, claude: FakeClaude
 ) -> None:
     card = await acknowledged_sev1(ai_bot)
     clock.set(UPDATE_DUE)
@@ -103,7 +101,7 @@ async def test_the_reminder_goes_out_at_once_with_the_template_and_the_ai_draft_
 
 
 async def test_posting_the_ai_draft_from_the_thread_restarts_the_update_clock(
-    ai_bot: BotUnderTest, slack: FakeSlack, clock: MutableClock, claude: FakeClaude
+    ai_bot: BotUnderTest, slack: LocalSlack, clock: MutableClock, claude: FakeClaude
 ) -> None:
     claude.delay = 0.0
     card = await acknowledged_sev1(ai_bot)
@@ -123,7 +121,7 @@ async def test_posting_the_ai_draft_from_the_thread_restarts_the_update_clock(
 
 
 async def test_a_reminder_is_not_held_up_by_a_draft_already_being_written(
-    ai_bot: BotUnderTest, slack: FakeSlack, clock: MutableClock, claude: FakeClaude
+    ai_bot: BotUnderTest, slack: LocalSlack, clock: MutableClock, claude: FakeClaude
 ) -> None:
     card = await acknowledged_sev1(ai_bot)
     await ai_bot.slash("update INC-1", user=BOB)  # the AI takes its time over this one

@@ -5,21 +5,20 @@ and the card's button answer at once; the AI draft follows in the thread, ready 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from bot.local_slack import LocalSlack
+from bot.runtime.clock import MutableClock
 from bot.views import action_ids as ids
 from tests.bot.ai import GOOD_ANSWER, MODEL, api_error, incident_data
-from tests.clock import MutableClock
+from tests.builders import T0
 from tests.e2e.ai_support import STAKEHOLDERS, FakeClaude, assert_ai_draft, last_draft, only_draft, published
 from tests.e2e.card_support import declare, post_update_messages, published_updates
 from tests.e2e.harness import BOB, CAROL, BotUnderTest
 from tests.e2e.verb_support import block_texts, declare_by_mention
-from tests.fake_slack import FakeSlack
-
-T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -34,7 +33,7 @@ def clock() -> MutableClock:
 
 @pytest.fixture
 async def ai_bot(
-    slack: FakeSlack, database_url: str, workspace: str, clock: MutableClock, claude: FakeClaude
+    slack: LocalSlack, database_url: str, workspace: str, clock: MutableClock, claude: FakeClaude
 ) -> AsyncIterator[BotUnderTest]:
     started = await BotUnderTest(
         slack, database_url, workspace, clock=clock, anthropic_api_key="sk-ant-test", stakeholder_channel=STAKEHOLDERS
@@ -44,7 +43,7 @@ async def ai_bot(
 
 
 async def test_update_by_slash_acks_at_once_and_the_ai_draft_follows(
-    ai_bot: BotUnderTest, slack: FakeSlack, claude: FakeClaude
+    ai_bot: BotUnderTest, slack: LocalSlack, claude: FakeClaude
 ) -> None:
     card = await declare(ai_bot, "declare Checkout is failing sev2")
     await ai_bot.slash("note card payments time out at the gateway", user=BOB)
@@ -74,7 +73,7 @@ async def test_update_by_slash_acks_at_once_and_the_ai_draft_follows(
 
 
 async def test_update_by_mention_acks_at_once_and_the_ai_draft_follows(
-    ai_bot: BotUnderTest, slack: FakeSlack, claude: FakeClaude
+    ai_bot: BotUnderTest, slack: LocalSlack, claude: FakeClaude
 ) -> None:
     home = await declare_by_mention(ai_bot, "search is slow sev3")
     card = await ai_bot.card(1)
@@ -92,7 +91,7 @@ async def test_update_by_mention_acks_at_once_and_the_ai_draft_follows(
 
 
 async def test_update_by_mention_tells_its_author_a_draft_is_coming(
-    ai_bot: BotUnderTest, slack: FakeSlack, claude: FakeClaude
+    ai_bot: BotUnderTest, slack: LocalSlack, claude: FakeClaude
 ) -> None:
     """The draft may take the AI's whole timeout and nothing else shows in the thread until then:
     the author is told it is on its way, as a slash command's author is in the ack."""
@@ -106,7 +105,7 @@ async def test_update_by_mention_tells_its_author_a_draft_is_coming(
 
 
 async def test_post_this_update_publishes_the_ai_draft_and_restarts_the_clock(
-    ai_bot: BotUnderTest, slack: FakeSlack, clock: MutableClock
+    ai_bot: BotUnderTest, slack: LocalSlack, clock: MutableClock
 ) -> None:
     card = await declare(ai_bot, "declare Checkout is failing sev2")
     await ai_bot.slash("update INC-1", user=BOB)
@@ -134,7 +133,7 @@ async def test_post_this_update_publishes_the_ai_draft_and_restarts_the_clock(
 
 
 async def test_the_cards_stakeholder_update_button_drafts_with_the_ai(
-    ai_bot: BotUnderTest, slack: FakeSlack, claude: FakeClaude, clock: MutableClock
+    ai_bot: BotUnderTest, slack: LocalSlack, claude: FakeClaude, clock: MutableClock
 ) -> None:
     card = await declare(ai_bot, "declare Login errors sev1")
     assert (await ai_bot.click(card, ids.STAKEHOLDER_UPDATE, user=BOB)).status == 200
@@ -154,7 +153,7 @@ async def test_the_cards_stakeholder_update_button_drafts_with_the_ai(
 
 
 async def test_when_the_api_fails_the_template_draft_still_appears(
-    ai_bot: BotUnderTest, slack: FakeSlack, claude: FakeClaude
+    ai_bot: BotUnderTest, slack: LocalSlack, claude: FakeClaude
 ) -> None:
     claude.status, claude.body = 500, api_error("api_error", "Internal server error")
     card = await declare(ai_bot, "declare Checkout is failing sev2")

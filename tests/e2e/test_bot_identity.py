@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.local_slack import LocalSlack
+from bot.local_slack.payloads import mention_event
 from tests.e2e.card_support import declared_count
 from tests.e2e.harness import ALICE, CHANNEL, BotUnderTest
-from tests.e2e.payloads import mention_event
-from tests.fake_slack import FakeSlack
 from tests.waiting import poll
 
 REINSTALL = "Please reinstall this app"
@@ -23,7 +23,7 @@ RECOVERY_SECONDS = 20.0
 
 
 @pytest.fixture
-async def bot_without_identity(slack: FakeSlack, database_url: str, workspace: str) -> AsyncIterator[BotUnderTest]:
+async def bot_without_identity(slack: LocalSlack, database_url: str, workspace: str) -> AsyncIterator[BotUnderTest]:
     """A bot started while Slack's Web API answers ``auth.test`` with 503 (a Slack incident)."""
     slack.fail("auth.test", status=503, times=None)
     started = await BotUnderTest(slack, database_url, workspace).start()
@@ -31,12 +31,12 @@ async def bot_without_identity(slack: FakeSlack, database_url: str, workspace: s
     await started.stop()
 
 
-def auth_tests(slack: FakeSlack) -> int:
+def auth_tests(slack: LocalSlack) -> int:
     return sum(1 for call in slack.calls if call.method == "auth.test")
 
 
 async def test_a_mention_while_the_identity_is_unknown_is_answered_so_that_slack_resends_it(
-    bot_without_identity: BotUnderTest, slack: FakeSlack
+    bot_without_identity: BotUnderTest, slack: LocalSlack
 ) -> None:
     bot = bot_without_identity
     assert bot.firebreak.identity.known is None
@@ -66,7 +66,7 @@ async def test_a_mention_while_the_identity_is_unknown_is_answered_so_that_slack
 
 
 async def test_commands_that_need_no_identity_work_while_it_is_unknown(
-    bot_without_identity: BotUnderTest, slack: FakeSlack
+    bot_without_identity: BotUnderTest, slack: LocalSlack
 ) -> None:
     """Only a mention needs the bot's user id (to take it out of the text); a slash command does
     not wait for Slack's API to recover."""
@@ -77,7 +77,7 @@ async def test_commands_that_need_no_identity_work_while_it_is_unknown(
     assert (await bot_without_identity.incident(1)).title == "checkout is slow"
 
 
-async def test_the_identity_is_learned_once_at_start_and_kept(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_the_identity_is_learned_once_at_start_and_kept(bot: BotUnderTest, slack: LocalSlack) -> None:
     assert bot.firebreak.identity.known is not None
     assert bot.firebreak.identity.known.bot_user_id == slack.state.bot_user_id
     await bot.mention("search is slow sev3")

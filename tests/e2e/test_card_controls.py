@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import pytest
 
+from bot.local_slack import LocalSlack
 from bot.views import action_ids as ids
 from domain import events as ev
 from domain.lifecycle import Status
 from domain.severity import Severity
+from tests.builders import card_control, card_field, card_header, controls
 from tests.e2e.card_support import (
     card_updates,
-    control,
     declare,
     ephemeral_texts,
-    field,
-    header_text,
     of_type,
     post_update_messages,
     published_updates,
@@ -26,15 +25,13 @@ from tests.e2e.card_support import (
     top_level,
 )
 from tests.e2e.harness import ALICE, BOB, CAROL, BotUnderTest
-from tests.e2e.payloads import controls
-from tests.fake_slack import FakeSlack
 
 OPEN_CONTROLS = [ids.ACK, ids.SEVERITY, ids.STATUS, ids.COMMANDER, ids.STAKEHOLDER_UPDATE, ids.RESOLVE]
 ACKED_CONTROLS = OPEN_CONTROLS[1:]
 RESOLVED_CONTROLS = [ids.REOPEN, ids.CLOSE]
 
 
-async def test_acknowledge_edits_the_card_in_place_and_removes_the_button(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_acknowledge_edits_the_card_in_place_and_removes_the_button(bot: BotUnderTest, slack: LocalSlack) -> None:
     card = await declare(bot)
     assert controls(card) == OPEN_CONTROLS
     top_level_before = len(top_level(slack, card.channel))
@@ -55,14 +52,14 @@ async def test_acknowledge_edits_the_card_in_place_and_removes_the_button(bot: B
     assert edited.edited_ts is not None, "the same message, edited"
     assert len(top_level(slack, card.channel)) == top_level_before, "no second card was posted"
     assert controls(edited) == ACKED_CONTROLS, "the Acknowledge button is gone once acked"
-    assert field(edited, "Status") == "Investigating"
+    assert card_field(edited, "Status") == "Investigating"
     assert [line.text for line in thread_replies(slack, edited)] == [f"<@{BOB}> acknowledged INC-1"]
     assert len(of_type(await timeline(bot), ev.Acknowledged)) == 1
 
 
-async def test_severity_select_shows_the_current_severity_and_changes_it(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_severity_select_shows_the_current_severity_and_changes_it(bot: BotUnderTest, slack: LocalSlack) -> None:
     card = await declare(bot, "declare Checkout errors sev3")
-    select = control(card, ids.SEVERITY)
+    select = card_control(card, ids.SEVERITY)
     assert select["type"] == "static_select"
     assert select["initial_option"]["value"] == f"{bot.workspace}:1:SEV3", "the current severity is selected"
     assert [o["value"].rsplit(":", 1)[1] for o in select["options"]] == ["SEV1", "SEV2", "SEV3", "SEV4"]
@@ -73,9 +70,9 @@ async def test_severity_select_shows_the_current_severity_and_changes_it(bot: Bo
 
     edited = await bot.card(1)
     assert len(card_updates(slack, card)) == 1
-    assert control(edited, ids.SEVERITY)["initial_option"]["value"] == f"{bot.workspace}:1:SEV1"
-    assert field(edited, "Severity") == "SEV1 · critical"
-    assert header_text(edited).startswith("🔴 SEV1 · INC-1 · Checkout errors")
+    assert card_control(edited, ids.SEVERITY)["initial_option"]["value"] == f"{bot.workspace}:1:SEV1"
+    assert card_field(edited, "Severity") == "SEV1 · critical"
+    assert card_header(edited).startswith("🔴 SEV1 · INC-1 · Checkout errors")
     assert f"<@{CAROL}> changed severity SEV3 → SEV1" in [m.text for m in thread_replies(slack, edited)]
     changed = of_type(await timeline(bot), ev.SeverityChanged)
     assert [(e.previous, e.current, e.actor) for e in changed if isinstance(e, ev.SeverityChanged)] == [
@@ -83,9 +80,9 @@ async def test_severity_select_shows_the_current_severity_and_changes_it(bot: Bo
     ]
 
 
-async def test_status_select_moves_the_lifecycle_and_acknowledges(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_status_select_moves_the_lifecycle_and_acknowledges(bot: BotUnderTest, slack: LocalSlack) -> None:
     card = await declare(bot)
-    select = control(card, ids.STATUS)
+    select = card_control(card, ids.STATUS)
     assert select["type"] == "static_select"
     offered = [o["value"].rsplit(":", 1)[1] for o in select["options"]]
     assert offered == ["investigating", "identified", "monitoring"], "resolving goes through Resolve"
@@ -98,9 +95,9 @@ async def test_status_select_moves_the_lifecycle_and_acknowledges(bot: BotUnderT
 
     edited = await bot.card(1)
     assert len(card_updates(slack, card)) == 1
-    assert field(edited, "Status") == "Identified"
+    assert card_field(edited, "Status") == "Identified"
     assert ids.ACK not in controls(edited)
-    assert [o["value"].rsplit(":", 1)[1] for o in control(edited, ids.STATUS)["options"]] == [
+    assert [o["value"].rsplit(":", 1)[1] for o in card_control(edited, ids.STATUS)["options"]] == [
         "investigating",
         "monitoring",
     ]
@@ -108,12 +105,12 @@ async def test_status_select_moves_the_lifecycle_and_acknowledges(bot: BotUnderT
     assert [e.type for e in events] == ["declared", "acknowledged", "status_changed"]
 
 
-async def test_commander_select_assigns_the_selected_user(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_commander_select_assigns_the_selected_user(bot: BotUnderTest, slack: LocalSlack) -> None:
     card = await declare(bot)
-    select = control(card, ids.COMMANDER)
+    select = card_control(card, ids.COMMANDER)
     assert select["type"] == "users_select"
     assert "initial_user" not in select
-    assert field(card, "Commander") == "_unassigned_"
+    assert card_field(card, "Commander") == "_unassigned_"
 
     await bot.click(card, ids.COMMANDER, user=ALICE, selected_user=BOB)
     assert (await bot.incident(1)).commander == BOB
@@ -121,12 +118,12 @@ async def test_commander_select_assigns_the_selected_user(bot: BotUnderTest, sla
 
     edited = await bot.card(1)
     assert len(card_updates(slack, card)) == 1
-    assert field(edited, "Commander") == f"<@{BOB}>"
-    assert control(edited, ids.COMMANDER)["initial_user"] == BOB
+    assert card_field(edited, "Commander") == f"<@{BOB}>"
+    assert card_control(edited, ids.COMMANDER)["initial_user"] == BOB
     assert f"<@{ALICE}> assigned <@{BOB}> as commander" in [m.text for m in thread_replies(slack, edited)]
 
 
-async def test_stakeholder_update_drafts_in_the_thread_and_publishes_once(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_stakeholder_update_drafts_in_the_thread_and_publishes_once(bot: BotUnderTest, slack: LocalSlack) -> None:
     card = await declare(bot)
     await bot.click(card, ids.STAKEHOLDER_UPDATE, user=ALICE)
     await bot.settle()
@@ -135,7 +132,7 @@ async def test_stakeholder_update_drafts_in_the_thread_and_publishes_once(bot: B
     assert len(drafts) == 1, slack.summary()
     draft = snapshot(drafts[0])
     assert draft.thread_ts == card.ts, "the draft is in the incident's thread"
-    assert control(draft, ids.POST_UPDATE)["text"]["text"] == "Post this update"
+    assert card_control(draft, ids.POST_UPDATE)["text"]["text"] == "Post this update"
     [drafted] = of_type(await timeline(bot), ev.AiDraftCreated)
     assert isinstance(drafted, ev.AiDraftCreated)
     assert card_updates(slack, card) == [], "a draft leaves the card as it was"
@@ -163,10 +160,10 @@ async def test_stakeholder_update_drafts_in_the_thread_and_publishes_once(bot: B
 
 
 async def test_resolve_confirms_opens_the_modal_and_its_summary_resolves(
-    bot: BotUnderTest, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+    bot: BotUnderTest, slack: LocalSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     card = await declare(bot)
-    resolve = control(card, ids.RESOLVE)
+    resolve = card_control(card, ids.RESOLVE)
     assert resolve["type"] == "button"
     assert {"title", "text", "confirm", "deny"} <= resolve["confirm"].keys(), "Resolve asks for a confirmation"
     sent = record_requests(bot, monkeypatch)
@@ -193,13 +190,13 @@ async def test_resolve_confirms_opens_the_modal_and_its_summary_resolves(
 
     edited = await bot.card(1)
     assert controls(edited) == RESOLVED_CONTROLS, "a resolved card shows Reopen and Close, no Resolve"
-    assert field(edited, "Status") == "Resolved"
+    assert card_field(edited, "Status") == "Resolved"
     assert "rolled back 4.2.1" in str(edited.blocks)
     resolved = of_type(await timeline(bot), ev.Resolved)
     assert [e.summary for e in resolved if isinstance(e, ev.Resolved)] == ["rolled back 4.2.1"]
 
 
-async def _resolved(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def _resolved(bot: BotUnderTest, slack: LocalSlack) -> None:
     card = await declare(bot)
     await bot.click(card, ids.RESOLVE)
     await bot.settle()
@@ -210,11 +207,11 @@ async def _resolved(bot: BotUnderTest, slack: FakeSlack) -> None:
     await bot.settle()
 
 
-async def test_close_has_a_confirm_and_leaves_a_card_without_controls(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_close_has_a_confirm_and_leaves_a_card_without_controls(bot: BotUnderTest, slack: LocalSlack) -> None:
     await _resolved(bot, slack)
     card = snapshot(await bot.card(1))
     assert controls(card) == RESOLVED_CONTROLS
-    assert {"title", "text", "confirm", "deny"} <= control(card, ids.CLOSE)["confirm"].keys()
+    assert {"title", "text", "confirm", "deny"} <= card_control(card, ids.CLOSE)["confirm"].keys()
     updates_before = len(card_updates(slack, card))
 
     await bot.click(card, ids.CLOSE, user=BOB)
@@ -224,11 +221,11 @@ async def test_close_has_a_confirm_and_leaves_a_card_without_controls(bot: BotUn
     edited = await bot.card(1)
     assert len(card_updates(slack, card)) == updates_before + 1
     assert controls(edited) == [], "a closed incident shows no controls"
-    assert field(edited, "Status") == "Closed"
+    assert card_field(edited, "Status") == "Closed"
     assert f"<@{BOB}> closed INC-1" in [m.text for m in thread_replies(slack, edited)]
 
 
-async def test_reopen_brings_back_the_open_controls(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_reopen_brings_back_the_open_controls(bot: BotUnderTest, slack: LocalSlack) -> None:
     await _resolved(bot, slack)
     card = snapshot(await bot.card(1))
 
@@ -240,12 +237,12 @@ async def test_reopen_brings_back_the_open_controls(bot: BotUnderTest, slack: Fa
 
     edited = await bot.card(1)
     assert controls(edited) == ACKED_CONTROLS
-    assert field(edited, "Status") == "Investigating"
+    assert card_field(edited, "Status") == "Investigating"
     assert [e.type for e in await timeline(bot)][-1] == "reopened"
 
 
 async def test_resolve_on_a_stale_card_of_a_resolved_incident_is_refused_at_the_click(
-    bot: BotUnderTest, slack: FakeSlack
+    bot: BotUnderTest, slack: LocalSlack
 ) -> None:
     await bot.mention("queue stuck sev3")
     stale = snapshot(await bot.card(1))

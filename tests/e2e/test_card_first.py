@@ -4,10 +4,11 @@ Slack calls hang holds up no other incident's card."""
 
 from __future__ import annotations
 
+from bot.local_slack import LocalSlack
 from bot.views import action_ids as ids
-from tests.e2e.card_support import declare, field
+from tests.builders import card_field
+from tests.e2e.card_support import declare
 from tests.e2e.harness import BotUnderTest
-from tests.fake_slack import FakeSlack
 from tests.waiting import poll
 
 NOTES = 12
@@ -18,7 +19,7 @@ EDITED_WITHIN_SECONDS = 4.0
 
 
 async def test_a_click_in_a_busy_channel_edits_the_card_before_the_queued_lines_go_out(
-    bot: BotUnderTest, slack: FakeSlack
+    bot: BotUnderTest, slack: LocalSlack
 ) -> None:
     card = await declare(bot)
     for number in range(NOTES):
@@ -31,11 +32,11 @@ async def test_a_click_in_a_busy_channel_edits_the_card_before_the_queued_lines_
     edit = next(i for i, call in enumerate(writes) if call.method == "chat.update" and "SEV1" in str(call.args))
     last_line = next(i for i, call in enumerate(writes) if f"line {NOTES - 1}" in str(call.args.get("text")))
     assert edit < last_line, slack.summary()
-    assert field(await bot.card(1), "Severity").startswith("SEV1")
+    assert card_field(await bot.card(1), "Severity").startswith("SEV1")
 
 
 async def test_a_channel_whose_slack_calls_hang_holds_up_no_other_incidents_card(
-    bot: BotUnderTest, slack: FakeSlack
+    bot: BotUnderTest, slack: LocalSlack
 ) -> None:
     card = await declare(bot)
     slack.hang(seconds=HANG_SECONDS, times=None, channel="C0STUCK")
@@ -44,7 +45,7 @@ async def test_a_channel_whose_slack_calls_hang_holds_up_no_other_incidents_card
     await bot.click(card, ids.SEVERITY, option_value="SEV1")
 
     async def edited() -> bool:
-        return field(await bot.card(1), "Severity").startswith("SEV1")
+        return card_field(await bot.card(1), "Severity").startswith("SEV1")
 
     await poll(edited, EDITED_WITHIN_SECONDS, "INC-1's card to be edited while C0STUCK hangs")
     slack.clear_faults()

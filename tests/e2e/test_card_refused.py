@@ -9,24 +9,25 @@ from __future__ import annotations
 import pytest
 
 from bot.delivery import outbox_messages as kinds
+from bot.local_slack import LocalSlack, Message
 from domain import events as ev
 from domain.lifecycle import Status
-from tests.e2e.card_support import field, thread_replies, timeline
+from tests.builders import card_field
+from tests.e2e.card_support import thread_replies, timeline
 from tests.e2e.harness import ALICE, BOB, BotUnderTest
 from tests.e2e.test_delivery_faults import card_posts, outbox_rows
-from tests.fake_slack import FakeSlack, Message
 from tests.reliability.support import figures
 from tests.waiting import poll
 
 PRIVATE = "C0PRIV"
 
 
-def never_invited(slack: FakeSlack, channel: str = PRIVATE, error: str = "not_in_channel") -> None:
+def never_invited(slack: LocalSlack, channel: str = PRIVATE, error: str = "not_in_channel") -> None:
     """Every call about ``channel`` is refused with ``error`` until the faults are cleared."""
     slack.error("*", error, times=None, channel=channel)
 
 
-async def told(slack: FakeSlack, count: int) -> list[str]:
+async def told(slack: LocalSlack, count: int) -> list[str]:
     """The first ``count`` answers posted to response_urls (the bot's only use of them is a refused
     card's notice: acks travel in the HTTP response)."""
 
@@ -38,7 +39,7 @@ async def told(slack: FakeSlack, count: int) -> list[str]:
     return found
 
 
-async def in_thread(slack: FakeSlack, card: Message, text: str) -> bool:
+async def in_thread(slack: LocalSlack, card: Message, text: str) -> bool:
     return any(text in message.text for message in thread_replies(slack, card))
 
 
@@ -47,7 +48,7 @@ def types(events: list[ev.Event]) -> list[str]:
 
 
 async def test_a_refused_card_is_explained_recorded_and_posted_once_the_bot_is_invited(
-    bot: BotUnderTest, slack: FakeSlack
+    bot: BotUnderTest, slack: LocalSlack
 ) -> None:
     never_invited(slack)
 
@@ -117,7 +118,7 @@ async def test_a_refused_card_is_explained_recorded_and_posted_once_the_bot_is_i
     )
 
 
-async def test_the_next_command_after_the_invite_posts_the_card_by_itself(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_the_next_command_after_the_invite_posts_the_card_by_itself(bot: BotUnderTest, slack: LocalSlack) -> None:
     never_invited(slack)
     await bot.slash("declare payments are slow sev2", channel=PRIVATE)
     await told(slack, 1)
@@ -127,7 +128,7 @@ async def test_the_next_command_after_the_invite_posts_the_card_by_itself(bot: B
     assert acked.json()["text"] == "<@U0BOB> acknowledged INC-1"
 
     card = await bot.card(1)
-    assert field(card, "Status") == "Investigating", "posted as the incident is now"
+    assert card_field(card, "Status") == "Investigating", "posted as the incident is now"
     await poll(lambda: in_thread(slack, card, "acknowledged INC-1"), 5.0, "the ack's line in the new thread")
     await bot.settle()
     assert (await bot.incident(1)).status is Status.INVESTIGATING
@@ -135,7 +136,7 @@ async def test_the_next_command_after_the_invite_posts_the_card_by_itself(bot: B
 
 
 async def test_repost_of_a_card_already_in_slack_points_to_it_and_changes_nothing(
-    bot: BotUnderTest, slack: FakeSlack
+    bot: BotUnderTest, slack: LocalSlack
 ) -> None:
     await bot.slash("declare search is down sev3")
     card = await bot.card(1)
@@ -153,7 +154,7 @@ async def test_repost_of_a_card_already_in_slack_points_to_it_and_changes_nothin
     assert slack.message(card.channel, card.ts) == card
 
 
-async def test_repost_while_the_card_is_on_its_way_changes_nothing(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_repost_while_the_card_is_on_its_way_changes_nothing(bot: BotUnderTest, slack: LocalSlack) -> None:
     fault = slack.hang("chat.postMessage", seconds=2.0, process=True)  # Slack takes its time with the card
     await bot.slash("declare queue backlog sev3")
 
@@ -179,7 +180,7 @@ async def test_repost_while_the_card_is_on_its_way_changes_nothing(bot: BotUnder
     ],
 )
 async def test_repost_refusals_name_what_is_wrong(
-    bot: BotUnderTest, slack: FakeSlack, text: str, complaint: str
+    bot: BotUnderTest, slack: LocalSlack, text: str, complaint: str
 ) -> None:
     await bot.slash("declare login errors sev2")
     await bot.card(1)

@@ -5,17 +5,17 @@ in their conversation with it (chat.postMessage to their user id), which no chan
 from __future__ import annotations
 
 from bot.delivery import outbox_messages as kinds
+from bot.local_slack import LocalSlack
 from domain import events as ev
 from tests.e2e.card_support import of_type, timeline
 from tests.e2e.harness import ALICE, BOB, CHANNEL, BotUnderTest
 from tests.e2e.test_card_refused import PRIVATE, never_invited
 from tests.e2e.test_delivery_faults import card_posts, outbox_rows
 from tests.e2e.test_modals import declare_values, open_declare_modal
-from tests.fake_slack import FakeSlack
 from tests.waiting import poll
 
 
-async def direct_messages(slack: FakeSlack, user: str) -> list[str]:
+async def direct_messages(slack: LocalSlack, user: str) -> list[str]:
     async def said() -> list[str]:
         return [message.text for message in slack.direct_messages(user)]
 
@@ -24,7 +24,7 @@ async def direct_messages(slack: FakeSlack, user: str) -> list[str]:
 
 
 async def test_a_card_declared_from_the_modal_and_refused_is_explained_in_a_direct_message(
-    bot: BotUnderTest, slack: FakeSlack
+    bot: BotUnderTest, slack: LocalSlack
 ) -> None:
     view = await open_declare_modal(bot, slack)
     never_invited(slack, CHANNEL)
@@ -48,7 +48,7 @@ async def test_a_card_declared_from_the_modal_and_refused_is_explained_in_a_dire
 
 
 async def test_a_mention_declared_in_an_archived_channel_is_told_and_reposted_from_its_thread(
-    bot: BotUnderTest, slack: FakeSlack
+    bot: BotUnderTest, slack: LocalSlack
 ) -> None:
     slack.error("chat.postMessage", "is_archived", times=None, channel=CHANNEL)
     response, root = await bot.mention("db failover stuck sev2")
@@ -73,7 +73,7 @@ async def test_a_mention_declared_in_an_archived_channel_is_told_and_reposted_fr
     assert [e.type for e in await timeline(bot, 1)][-1] == "card_repost_requested"
 
 
-async def test_an_expired_response_url_falls_back_to_a_direct_message(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_an_expired_response_url_falls_back_to_a_direct_message(bot: BotUnderTest, slack: LocalSlack) -> None:
     never_invited(slack)
     slack.fail("response_url", status=404, times=1)  # Slack keeps a response_url for 30 minutes
 

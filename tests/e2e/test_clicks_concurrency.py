@@ -9,24 +9,15 @@ from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from bot.local_slack import LocalSlack
 from bot.views import action_ids as ids
 from domain import events as ev
 from domain.evolve import replay
 from domain.incident import Undeclared
 from domain.severity import Severity
-from tests.e2e.card_support import (
-    card_updates,
-    control,
-    declare,
-    ephemeral_texts,
-    field,
-    of_type,
-    snapshot,
-    thread_replies,
-    timeline,
-)
+from tests.builders import card_control, card_field
+from tests.e2e.card_support import card_updates, declare, ephemeral_texts, of_type, snapshot, thread_replies, timeline
 from tests.e2e.harness import ALICE, BOB, CAROL, BotUnderTest, Response
-from tests.fake_slack import FakeSlack
 
 CLICKERS = (ALICE, BOB, CAROL)
 
@@ -42,7 +33,7 @@ def in_workspace(bot: BotUnderTest, workspace: str) -> Iterator[None]:
         bot.workspace = home
 
 
-async def test_a_double_click_on_acknowledge_applies_once(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_a_double_click_on_acknowledge_applies_once(bot: BotUnderTest, slack: LocalSlack) -> None:
     card = snapshot(await declare(bot))  # the card as the clicker's client still shows it
 
     first = await bot.click(card, ids.ACK, user=ALICE)
@@ -60,7 +51,7 @@ async def test_a_double_click_on_acknowledge_applies_once(bot: BotUnderTest, sla
     assert len(thread_replies(slack, card)) == 1, "one audit line"
 
 
-async def test_simultaneous_acknowledges_by_several_people_apply_once(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_simultaneous_acknowledges_by_several_people_apply_once(bot: BotUnderTest, slack: LocalSlack) -> None:
     card = snapshot(await declare(bot))
     clickers = [ALICE, BOB, CAROL, "U0DAVE"] * 2
 
@@ -73,15 +64,15 @@ async def test_simultaneous_acknowledges_by_several_people_apply_once(bot: BotUn
     refused = [e.text for e in slack.ephemerals()]
     assert len(refused) == len(clickers) - 1, refused
     assert all("already acknowledged" in text for text in refused)
-    assert field(await bot.card(1), "Status") == "Investigating"
+    assert card_field(await bot.card(1), "Status") == "Investigating"
 
 
-async def test_a_control_from_another_workspaces_card_is_refused(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_a_control_from_another_workspaces_card_is_refused(bot: BotUnderTest, slack: LocalSlack) -> None:
     ours = snapshot(await declare(bot, "declare Our outage sev3"))
     other_workspace = "T0ELSEWHERE"
     with in_workspace(bot, other_workspace):
         theirs = snapshot(await declare(bot, "declare Their outage sev3"))
-    assert control(theirs, ids.ACK)["value"] == f"{other_workspace}:1"
+    assert card_control(theirs, ids.ACK)["value"] == f"{other_workspace}:1"
 
     # A payload signed for our workspace that carries their card's controls (INC-1 in both).
     await bot.click(theirs, ids.ACK, user=ALICE)
@@ -100,7 +91,7 @@ async def test_a_control_from_another_workspaces_card_is_refused(bot: BotUnderTe
 
 
 async def test_twenty_concurrent_clicks_are_serialised_and_the_card_shows_the_final_state(
-    bot: BotUnderTest, slack: FakeSlack, record_property: Callable[[str, object], None]
+    bot: BotUnderTest, slack: LocalSlack, record_property: Callable[[str, object], None]
 ) -> None:
     card = snapshot(await declare(bot, "declare Database failover sev3"))
     leads = [f"U0LEAD{n:02d}" for n in range(10)]
@@ -143,10 +134,10 @@ async def test_twenty_concurrent_clicks_are_serialised_and_the_card_shows_the_fi
     # The card as Slack shows it is the final projection, edited in place.
     shown = await bot.card(1)
     assert shown.ts == card.ts
-    assert field(shown, "Severity").startswith(f"{incident.severity.label} · ")
-    assert control(shown, ids.SEVERITY)["initial_option"]["value"] == f"{bot.workspace}:1:{incident.severity.name}"
-    assert field(shown, "Commander") == f"<@{incident.commander}>"
-    assert control(shown, ids.COMMANDER)["initial_user"] == incident.commander
+    assert card_field(shown, "Severity").startswith(f"{incident.severity.label} · ")
+    assert card_control(shown, ids.SEVERITY)["initial_option"]["value"] == f"{bot.workspace}:1:{incident.severity.name}"
+    assert card_field(shown, "Commander") == f"<@{incident.commander}>"
+    assert card_control(shown, ids.COMMANDER)["initial_user"] == incident.commander
     assert shown.blocks is not None
     [actions] = [b for b in shown.blocks if b["type"] == "actions"]
     assert actions["block_id"].endswith(f":v{incident.version}"), "the card's latest version"

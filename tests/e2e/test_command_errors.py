@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.local_slack import LocalSlack
 from tests.e2e.harness import BOB, CHANNEL, BotUnderTest
 from tests.e2e.verb_support import Home, Watch, declare_by_mention, outbox_kinds
-from tests.fake_slack import FakeSlack
 
 # (what the incident went through first, what Bob then types, words his error must contain)
 REFUSALS: list[tuple[list[str], str, list[str]]] = [
@@ -56,7 +56,7 @@ async def mention_in(bot: BotUnderTest, home: Home, text: str, user: str = BOB) 
 
 @pytest.mark.parametrize(("setup", "text", "words"), REFUSALS, ids=[r[1] + "/" + ",".join(r[0]) for r in REFUSALS])
 async def test_a_refused_mention_explains_itself_and_changes_nothing(
-    bot: BotUnderTest, slack: FakeSlack, setup: list[str], text: str, words: list[str]
+    bot: BotUnderTest, slack: LocalSlack, setup: list[str], text: str, words: list[str]
 ) -> None:
     home = await declare_by_mention(bot)
     for earlier in setup:
@@ -70,7 +70,7 @@ async def test_a_refused_mention_explains_itself_and_changes_nothing(
         assert expected in error, f"{expected!r} not in {error!r}"
 
 
-async def test_naming_another_incident_in_a_thread_is_refused(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_naming_another_incident_in_a_thread_is_refused(bot: BotUnderTest, slack: LocalSlack) -> None:
     home = await declare_by_mention(bot)
     other = await declare_by_mention(bot, "search is slow", number=2)
     watch = await Watch.start(bot, slack, home)
@@ -84,7 +84,7 @@ async def test_naming_another_incident_in_a_thread_is_refused(bot: BotUnderTest,
     assert other.card_ts != home.card_ts
 
 
-async def test_a_verb_outside_any_thread_with_no_open_incident_is_refused(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_a_verb_outside_any_thread_with_no_open_incident_is_refused(bot: BotUnderTest, slack: LocalSlack) -> None:
     response, _ = await bot.mention("ack", user=BOB, channel="C0QUIET")
     assert response.status == 200
     await bot.settle()
@@ -97,7 +97,7 @@ async def test_a_verb_outside_any_thread_with_no_open_incident_is_refused(bot: B
 
 
 async def test_a_verb_outside_any_thread_with_several_open_incidents_asks_which(
-    bot: BotUnderTest, slack: FakeSlack
+    bot: BotUnderTest, slack: LocalSlack
 ) -> None:
     home = await declare_by_mention(bot)
     await declare_by_mention(bot, "search is slow", number=2)
@@ -112,7 +112,7 @@ async def test_a_verb_outside_any_thread_with_several_open_incidents_asks_which(
 
 
 @pytest.mark.parametrize("in_thread", [True, False])
-async def test_mentions_from_bots_are_ignored(bot: BotUnderTest, slack: FakeSlack, in_thread: bool) -> None:
+async def test_mentions_from_bots_are_ignored(bot: BotUnderTest, slack: LocalSlack, in_thread: bool) -> None:
     home = await declare_by_mention(bot)
     watch = await Watch.start(bot, slack, home)
     text = "<@U0FIREBOT> sev 1" if in_thread else "<@U0FIREBOT> another outage sev1"

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.local_slack import LocalSlack
 from tests.e2e.harness import BOB, BotUnderTest
 from tests.e2e.verb_support import Watch, declare_by_mention, declare_by_slash
-from tests.fake_slack import FakeSlack
 
 # (commands run first, the refused command, words its error must contain)
 REFUSALS: list[tuple[list[str], str, list[str]]] = [
@@ -42,7 +42,7 @@ REFUSALS: list[tuple[list[str], str, list[str]]] = [
 
 @pytest.mark.parametrize(("setup", "text", "words"), REFUSALS, ids=[r[1] + "/" + ",".join(r[0]) for r in REFUSALS])
 async def test_a_refused_slash_command_explains_itself_in_the_ack(
-    bot: BotUnderTest, slack: FakeSlack, setup: list[str], text: str, words: list[str]
+    bot: BotUnderTest, slack: LocalSlack, setup: list[str], text: str, words: list[str]
 ) -> None:
     home = await declare_by_slash(bot)
     for earlier in setup:
@@ -57,7 +57,7 @@ async def test_a_refused_slash_command_explains_itself_in_the_ack(
 
 @pytest.mark.parametrize("text", ["ack", "sev 1", "note db failover done", "update", "show", "timeline"])
 async def test_without_a_reference_several_open_incidents_are_listed(
-    bot: BotUnderTest, slack: FakeSlack, text: str
+    bot: BotUnderTest, slack: LocalSlack, text: str
 ) -> None:
     home = await declare_by_mention(bot)
     await declare_by_slash(bot, "declare search is slow", number=2)
@@ -72,7 +72,7 @@ async def test_without_a_reference_several_open_incidents_are_listed(
 
 @pytest.mark.parametrize("text", ["ack", "resolve fixed", "show", "update"])
 async def test_without_a_reference_a_channel_with_no_open_incident_is_refused(
-    bot: BotUnderTest, slack: FakeSlack, text: str
+    bot: BotUnderTest, slack: LocalSlack, text: str
 ) -> None:
     home = await declare_by_mention(bot)
     watch = await Watch.start(bot, slack, home)

@@ -3,17 +3,17 @@ command at the channel's top level, and through the declare modal."""
 
 from __future__ import annotations
 
+from bot.local_slack import LocalSlack
 from bot.views import action_ids as ids
 from domain.lifecycle import Status
 from domain.severity import Severity
+from tests.builders import controls
 from tests.e2e.harness import ALICE, BOB, CHANNEL, BotUnderTest
-from tests.e2e.payloads import controls
-from tests.fake_slack import FakeSlack
 
 OPEN_CONTROLS = [ids.ACK, ids.SEVERITY, ids.STATUS, ids.COMMANDER, ids.STAKEHOLDER_UPDATE, ids.RESOLVE]
 
 
-async def test_mention_declares_on_the_message_thread_with_the_card(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_mention_declares_on_the_message_thread_with_the_card(bot: BotUnderTest, slack: LocalSlack) -> None:
     response, message = await bot.mention("checkout is failing for EU customers sev1")
     assert response.status == 200
 
@@ -43,7 +43,7 @@ async def test_mention_in_an_existing_thread_makes_that_thread_the_incident(bot:
     assert (await bot.stored(1)).home_ts == root.ts
 
 
-async def test_slash_declare_posts_the_card_at_the_top_level(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_slash_declare_posts_the_card_at_the_top_level(bot: BotUnderTest, slack: LocalSlack) -> None:
     response = await bot.slash("declare Payments API latency p2")
     assert response.status == 200
     assert "Declared INC-1 (SEV2)" in response.json()["text"]

@@ -19,11 +19,10 @@ from sqlalchemy import func, select
 
 from bot.delivery import outbox_messages as kinds
 from bot.delivery.dispatcher import backoff
+from bot.local_slack import Call, LocalSlack, payloads
 from domain.lifecycle import Status
 from storage.schema import incidents, outbox
-from tests.e2e import payloads
 from tests.e2e.harness import ALICE, BOB, CHANNEL, BotUnderTest
-from tests.fake_slack import Call, FakeSlack
 
 OTHER_CHANNEL = "C0OTHER"
 
@@ -76,7 +75,7 @@ async def wait_for_row(bot: BotUnderTest, kind: str, check: Any, timeout: float 
         await asyncio.sleep(0.02)
 
 
-def card_posts(slack: FakeSlack) -> list[Call]:
+def card_posts(slack: LocalSlack) -> list[Call]:
     """Every chat.postMessage that carried an incident card (blocks with the header)."""
     return [
         call
@@ -99,7 +98,7 @@ async def incident_count(bot: BotUnderTest) -> int:
 
 
 # ---------------------------------------------------------------------- Slack's own retries
-async def test_a_slack_retry_of_the_same_event_applies_once(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_a_slack_retry_of_the_same_event_applies_once(bot: BotUnderTest, slack: LocalSlack) -> None:
     event = mention_event(bot, "checkout is failing sev1")
     event_id = payloads.new_event_id()
 
@@ -116,7 +115,7 @@ async def test_a_slack_retry_of_the_same_event_applies_once(bot: BotUnderTest, s
 
 
 async def test_a_retry_arriving_while_the_original_is_in_flight_applies_once(
-    bot: BotUnderTest, slack: FakeSlack
+    bot: BotUnderTest, slack: LocalSlack
 ) -> None:
     """Slack retries after 3 s without an ack: the retry can overlap the original request."""
     event = mention_event(bot, "payments are timing out sev2")
@@ -137,7 +136,7 @@ async def test_a_retry_arriving_while_the_original_is_in_flight_applies_once(
 
 # ---------------------------------------------------------------------- 5xx
 @pytest.mark.slow
-async def test_slack_5xx_delays_the_card_but_does_not_lose_it(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_slack_5xx_delays_the_card_but_does_not_lose_it(bot: BotUnderTest, slack: LocalSlack) -> None:
     slack.fail("chat.postMessage", status=500, times=3)
 
     started = time.monotonic()
@@ -167,7 +166,7 @@ async def test_slack_5xx_delays_the_card_but_does_not_lose_it(bot: BotUnderTest,
     assert len([m for m in slack.thread(CHANNEL, card.thread_ts or "") if m.blocks]) == 1
 
 
-async def test_a_brief_5xx_is_retried_promptly(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_a_brief_5xx_is_retried_promptly(bot: BotUnderTest, slack: LocalSlack) -> None:
     slack.fail("chat.postMessage", status=503, times=1)
     await bot.mention("grafana is down sev3")
     card = await bot.card(1, within=5.0)
@@ -178,7 +177,7 @@ async def test_a_brief_5xx_is_retried_promptly(bot: BotUnderTest, slack: FakeSla
 
 
 # ---------------------------------------------------------------------- 429
-async def test_rate_limited_delivery_waits_for_retry_after(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_rate_limited_delivery_waits_for_retry_after(bot: BotUnderTest, slack: LocalSlack) -> None:
     # 2 s: longer than the first backoff step (≤1.2 s), so only honouring Retry-After passes.
     slack.rate_limit("chat.postMessage", retry_after=2, times=1)
 
@@ -195,7 +194,7 @@ async def test_rate_limited_delivery_waits_for_retry_after(bot: BotUnderTest, sl
     assert card.ts == second.response["ts"]
 
 
-async def test_a_rate_limited_card_update_is_retried_after_retry_after(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_a_rate_limited_card_update_is_retried_after_retry_after(bot: BotUnderTest, slack: LocalSlack) -> None:
     await bot.mention("queue backlog growing sev3")
     card = await bot.card(1)
     await bot.settle()
@@ -217,7 +216,7 @@ async def test_a_rate_limited_card_update_is_retried_after_retry_after(bot: BotU
 
 # ---------------------------------------------------------------------- permanent errors
 async def test_a_permanent_error_fails_the_row_and_later_incidents_still_go_out(
-    bot: BotUnderTest, slack: FakeSlack
+    bot: BotUnderTest, slack: LocalSlack
 ) -> None:
     slack.error("chat.postMessage", "channel_not_found", times=1)
 
@@ -242,7 +241,7 @@ async def test_a_permanent_error_fails_the_row_and_later_incidents_still_go_out(
 
 
 # ---------------------------------------------------------------------- ordering
-async def test_an_audit_line_never_overtakes_its_card(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_an_audit_line_never_overtakes_its_card(bot: BotUnderTest, slack: LocalSlack) -> None:
     """The card fails once; meanwhile someone acks in the thread. The ack's audit line is queued
     after the card and must reach the thread after it, however the retries fall."""
     slack.fail("chat.postMessage", status=500, times=1)
@@ -268,7 +267,7 @@ async def test_an_audit_line_never_overtakes_its_card(bot: BotUnderTest, slack: 
     assert "Investigating" in str(shown.blocks)
 
 
-async def test_an_incident_held_by_retries_does_not_hold_other_incidents(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_an_incident_held_by_retries_does_not_hold_other_incidents(bot: BotUnderTest, slack: LocalSlack) -> None:
     slack.rate_limit("chat.postMessage", retry_after=3, times=1)
     await bot.mention("first incident sev2")
     await slack.wait_for(lambda s: s.calls_to("chat.postMessage"), what="the rate-limited card post")

@@ -9,24 +9,15 @@ from typing import Any
 
 import pytest
 
+from bot.local_slack import LocalSlack, View
 from bot.views import action_ids as ids
 from domain import events as ev
 from domain.lifecycle import Status
 from domain.severity import Severity
 from domain.text import SUMMARY_MAX, TITLE_MAX
-from tests.e2e.card_support import (
-    declare,
-    declared_count,
-    field,
-    of_type,
-    record_requests,
-    snapshot,
-    timeline,
-    top_level,
-)
+from tests.builders import card_field, controls
+from tests.e2e.card_support import declare, declared_count, of_type, record_requests, snapshot, timeline, top_level
 from tests.e2e.harness import ALICE, BOB, CHANNEL, BotUnderTest
-from tests.e2e.payloads import controls
-from tests.fake_slack import FakeSlack, View
 
 
 def text_value(value: str | None) -> dict[str, Any]:
@@ -47,7 +38,7 @@ def declare_values(
     }
 
 
-async def open_declare_modal(bot: BotUnderTest, slack: FakeSlack) -> View:
+async def open_declare_modal(bot: BotUnderTest, slack: LocalSlack) -> View:
     response = await bot.slash("")
     assert response.status == 200
     await bot.settle()
@@ -56,7 +47,7 @@ async def open_declare_modal(bot: BotUnderTest, slack: FakeSlack) -> View:
 
 
 async def test_slash_without_text_opens_the_declare_modal(
-    bot: BotUnderTest, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+    bot: BotUnderTest, slack: LocalSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sent = record_requests(bot, monkeypatch)
     response = await bot.slash("", user=BOB)
@@ -80,7 +71,7 @@ async def test_slash_without_text_opens_the_declare_modal(
     assert slack.calls_to("chat.postMessage") == []
 
 
-async def test_declare_without_a_title_is_answered_with_readable_usage(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_declare_without_a_title_is_answered_with_readable_usage(bot: BotUnderTest, slack: LocalSlack) -> None:
     response = await bot.slash("declare")
     reply = response.json()
     assert reply["response_type"] == "ephemeral"
@@ -93,7 +84,7 @@ async def test_declare_without_a_title_is_answered_with_readable_usage(bot: BotU
 
 
 async def test_declare_modal_submission_declares_with_the_card_at_the_top_level(
-    bot: BotUnderTest, slack: FakeSlack
+    bot: BotUnderTest, slack: LocalSlack
 ) -> None:
     view = await open_declare_modal(bot, slack)
     values = declare_values(
@@ -115,13 +106,13 @@ async def test_declare_modal_submission_declares_with_the_card_at_the_top_level(
     card = await bot.card(1)
     assert card.thread_ts is None, "the card is at the channel's top level"
     assert (await bot.stored(1)).home_ts == card.ts, "the card's own thread is the incident's thread"
-    assert field(card, "Service") == "checkout-api"
-    assert field(card, "Severity") == "SEV2 · major"
+    assert card_field(card, "Service") == "checkout-api"
+    assert card_field(card, "Severity") == "SEV2 · major"
     assert "EU customers cannot pay" in str(card.blocks)
     assert ids.ACK in controls(card)
 
 
-async def test_the_same_declare_submission_twice_declares_once(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_the_same_declare_submission_twice_declares_once(bot: BotUnderTest, slack: LocalSlack) -> None:
     view = await open_declare_modal(bot, slack)
     values = declare_values(view, title="Search is slow")
     submitted = slack.state.view_dict(view)
@@ -139,7 +130,7 @@ async def test_the_same_declare_submission_twice_declares_once(bot: BotUnderTest
     ids=["missing", "blank", "too-long"],
 )
 async def test_a_bad_title_is_an_inline_error_and_declares_nothing(
-    bot: BotUnderTest, slack: FakeSlack, title: str | None, complaint: str
+    bot: BotUnderTest, slack: LocalSlack, title: str | None, complaint: str
 ) -> None:
     view = await open_declare_modal(bot, slack)
     values = declare_values(view, title=title, description="still typed", service="api")
@@ -155,7 +146,7 @@ async def test_a_bad_title_is_an_inline_error_and_declares_nothing(
     assert slack.calls_to("chat.postMessage") == []
 
 
-async def _open_resolve_modal(bot: BotUnderTest, slack: FakeSlack) -> View:
+async def _open_resolve_modal(bot: BotUnderTest, slack: LocalSlack) -> View:
     card = snapshot(await bot.card(1))
     opened = len(slack.views())
     await bot.click(card, ids.RESOLVE, user=ALICE)
@@ -166,7 +157,7 @@ async def _open_resolve_modal(bot: BotUnderTest, slack: FakeSlack) -> View:
     return views[-1]
 
 
-async def test_resolving_an_already_resolved_incident_is_an_inline_error(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_resolving_an_already_resolved_incident_is_an_inline_error(bot: BotUnderTest, slack: LocalSlack) -> None:
     await declare(bot)
     first = await _open_resolve_modal(bot, slack)
     second = await _open_resolve_modal(bot, slack)  # e.g. a colleague's, opened at the same time
@@ -185,7 +176,7 @@ async def test_resolving_an_already_resolved_incident_is_an_inline_error(bot: Bo
     assert len(of_type(await timeline(bot), ev.Resolved)) == 1
 
 
-async def test_a_too_long_resolve_summary_is_an_inline_error(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_a_too_long_resolve_summary_is_an_inline_error(bot: BotUnderTest, slack: LocalSlack) -> None:
     await declare(bot)
     view = await _open_resolve_modal(bot, slack)
     values = {ids.RESOLVE_SUMMARY_BLOCK: text_value("y" * (SUMMARY_MAX + 1))}
@@ -198,7 +189,7 @@ async def test_a_too_long_resolve_summary_is_an_inline_error(bot: BotUnderTest, 
     assert [e.type for e in await timeline(bot)] == ["declared"]
 
 
-async def test_a_resolve_form_for_another_workspaces_incident_is_refused(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_a_resolve_form_for_another_workspaces_incident_is_refused(bot: BotUnderTest, slack: LocalSlack) -> None:
     await declare(bot)
     view = slack.state.view_dict(await _open_resolve_modal(bot, slack))
     forged = {**view, "private_metadata": json.dumps({"ref": "T0ELSEWHERE:1"})}

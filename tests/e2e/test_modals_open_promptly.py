@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import time
 
+from bot.local_slack import LocalSlack
 from bot.receivers.slack.modal_opener import VIEWS_OPEN_TIMEOUT_SECONDS
 from bot.views import action_ids as ids
 from tests.e2e.card_support import declare, ephemeral_texts
 from tests.e2e.harness import ALICE, BotUnderTest
-from tests.fake_slack import FakeSlack
 
 # Long enough that anything queued behind it would visibly wait.
 HANG_SECONDS = 8.0
 
 
 async def test_the_declare_form_opens_before_the_ack_while_slack_hangs_on_messages(
-    bot: BotUnderTest, slack: FakeSlack
+    bot: BotUnderTest, slack: LocalSlack
 ) -> None:
     slack.hang("chat.postMessage", seconds=HANG_SECONDS, times=None)
     declared = await bot.slash("declare card delivery is stuck sev2")  # its card now hangs
@@ -36,7 +36,7 @@ async def test_the_declare_form_opens_before_the_ack_while_slack_hangs_on_messag
 
 
 async def test_the_resolve_form_opens_before_the_ack_while_slack_hangs_on_messages(
-    bot: BotUnderTest, slack: FakeSlack
+    bot: BotUnderTest, slack: LocalSlack
 ) -> None:
     card = await declare(bot)
     slack.hang("chat.postMessage", seconds=HANG_SECONDS, times=None)
@@ -50,7 +50,7 @@ async def test_the_resolve_form_opens_before_the_ack_while_slack_hangs_on_messag
     assert [view.payload["callback_id"] for view in slack.views()] == [ids.RESOLVE_MODAL]
 
 
-async def test_a_form_slack_refuses_to_open_is_explained_at_once(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_a_form_slack_refuses_to_open_is_explained_at_once(bot: BotUnderTest, slack: LocalSlack) -> None:
     slack.error("views.open", "expired_trigger_id")
 
     response = await bot.slash("")
@@ -62,7 +62,7 @@ async def test_a_form_slack_refuses_to_open_is_explained_at_once(bot: BotUnderTe
     assert slack.views() == []
 
 
-async def test_a_resolve_form_slack_refuses_is_explained_to_the_clicker(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_a_resolve_form_slack_refuses_is_explained_to_the_clicker(bot: BotUnderTest, slack: LocalSlack) -> None:
     card = await declare(bot)
     slack.error("views.open", "expired_trigger_id")
 
@@ -74,7 +74,7 @@ async def test_a_resolve_form_slack_refuses_is_explained_to_the_clicker(bot: Bot
     assert (await bot.incident(1)).is_open, "nothing changed"
 
 
-async def test_a_views_open_that_hangs_is_cut_off_in_time_to_answer_slack(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_a_views_open_that_hangs_is_cut_off_in_time_to_answer_slack(bot: BotUnderTest, slack: LocalSlack) -> None:
     slack.hang("views.open", seconds=HANG_SECONDS)
     started = time.monotonic()
 

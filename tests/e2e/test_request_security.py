@@ -6,51 +6,48 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.views import action_ids as ids
-from domain.lifecycle import Status
-from storage.schema import incidents, outbox, processed_requests
-from tests.e2e.harness import ALICE, CHANNEL, SIGNING_SECRET, BotUnderTest
-from tests.e2e.payloads import (
-    BOT_USER,
+from bot.local_slack import LocalSlack, Message
+from bot.local_slack.payloads import (
     FORM_TYPE,
     JSON_TYPE,
-    block_actions,
+    click,
     interaction_form,
     mention,
     new_event_id,
     slash_form,
 )
-from tests.e2e.signing import slack_signature_headers
-from tests.fake_slack import FakeSlack
-from tests.fake_slack.models import Message
+from bot.local_slack.signing import signature_headers
+from bot.views import action_ids as ids
+from domain.lifecycle import Status
+from storage.schema import incidents, outbox, processed_requests
+from tests.e2e.harness import ALICE, CHANNEL, SIGNING_SECRET, BotUnderTest
 
 STALE_SECONDS = 6 * 60  # Slack's window is five minutes
 
 
 # ---------------------------------------------------------------------- forged headers
 def wrong_secret(body: str) -> dict[str, str]:
-    return slack_signature_headers("not-the-signing-secret", body)
+    return signature_headers("not-the-signing-secret", body)
 
 
 def tampered_body(body: str) -> dict[str, str]:
     """Signed by Slack, then changed on the way: the signature is of another body."""
-    return slack_signature_headers(SIGNING_SECRET, body + " ")
+    return signature_headers(SIGNING_SECRET, body + " ")
 
 
 def stale(body: str) -> dict[str, str]:
     """Correctly signed, but six minutes ago: a replayed request."""
-    return slack_signature_headers(SIGNING_SECRET, body, timestamp=int(time.time()) - STALE_SECONDS)
+    return signature_headers(SIGNING_SECRET, body, timestamp=int(time.time()) - STALE_SECONDS)
 
 
 def from_the_future(body: str) -> dict[str, str]:
-    return slack_signature_headers(SIGNING_SECRET, body, timestamp=int(time.time()) + STALE_SECONDS)
+    return signature_headers(SIGNING_SECRET, body, timestamp=int(time.time()) + STALE_SECONDS)
 
 
 def unsigned(_body: str) -> dict[str, str]:
@@ -58,23 +55,23 @@ def unsigned(_body: str) -> dict[str, str]:
 
 
 def timestamp_only(body: str) -> dict[str, str]:
-    headers = slack_signature_headers(SIGNING_SECRET, body)
+    headers = signature_headers(SIGNING_SECRET, body)
     del headers["X-Slack-Signature"]
     return headers
 
 
 def signature_only(body: str) -> dict[str, str]:
-    headers = slack_signature_headers(SIGNING_SECRET, body)
+    headers = signature_headers(SIGNING_SECRET, body)
     del headers["X-Slack-Request-Timestamp"]
     return headers
 
 
 def garbage_timestamp(body: str) -> dict[str, str]:
-    return slack_signature_headers(SIGNING_SECRET, body) | {"X-Slack-Request-Timestamp": "yesterday"}
+    return signature_headers(SIGNING_SECRET, body) | {"X-Slack-Request-Timestamp": "yesterday"}
 
 
 def unversioned_signature(body: str) -> dict[str, str]:
-    headers = slack_signature_headers(SIGNING_SECRET, body)
+    headers = signature_headers(SIGNING_SECRET, body)
     headers["X-Slack-Signature"] = headers["X-Slack-Signature"].removeprefix("v0=")
     return headers
 
@@ -103,9 +100,8 @@ def mention_envelope(bot: BotUnderTest, event_id: str, text: str = "checkout is 
 
 
 def slash_body(bot: BotUnderTest, text: str = "declare Payments API latency sev2") -> str:
-    return urllib.parse.urlencode(
-        slash_form(bot.workspace, ALICE, CHANNEL, text, bot.slack.response_url("forged-slash"))
-    )
+    response_url = bot.slack.response_url("forged-slash")
+    return slash_form(bot.slack.state, ALICE, CHANNEL, text, response_url=response_url, team_id=bot.workspace)
 
 
 def declare_shortcut_form(bot: BotUnderTest) -> str:
@@ -114,13 +110,14 @@ def declare_shortcut_form(bot: BotUnderTest) -> str:
         channel=CHANNEL,
         ts="1700000000.000100",
         text="",
-        user=BOT_USER,
+        user=bot.slack.state.bot_user_id,
         bot_id="B0FIREBOT",
         blocks=[
             {"type": "actions", "block_id": "b", "elements": [{"type": "button", "action_id": ids.ACK, "value": "x"}]}
         ],
     )
-    payload = block_actions(bot.workspace, ALICE, card, ids.ACK, bot.slack.response_url("forged-action"))
+    response_url = bot.slack.response_url("forged-action")
+    payload = click(bot.slack.state, ALICE, card, ids.ACK, response_url=response_url, team_id=bot.workspace)
     return interaction_form(payload)
 
 
@@ -140,7 +137,7 @@ async def table_counts(bot: BotUnderTest) -> dict[str, int]:
         }
 
 
-async def assert_nothing_happens(bot: BotUnderTest, slack: FakeSlack, before: dict[str, int], calls: int) -> None:
+async def assert_nothing_happens(bot: BotUnderTest, slack: LocalSlack, before: dict[str, int], calls: int) -> None:
     # Give anything that (wrongly) got through the time to reach Slack through the outbox.
     await asyncio.sleep(0.3)
     assert await table_counts(bot) == before
@@ -151,7 +148,9 @@ async def assert_nothing_happens(bot: BotUnderTest, slack: FakeSlack, before: di
 
 # ---------------------------------------------------------------------- tests
 @forgeries
-async def test_forged_event_is_refused_and_changes_nothing(bot: BotUnderTest, slack: FakeSlack, forge: Forgery) -> None:
+async def test_forged_event_is_refused_and_changes_nothing(
+    bot: BotUnderTest, slack: LocalSlack, forge: Forgery
+) -> None:
     before = await table_counts(bot)
     body = mention_envelope(bot, event_id=new_event_id())
 
@@ -163,7 +162,7 @@ async def test_forged_event_is_refused_and_changes_nothing(bot: BotUnderTest, sl
 
 @forgeries
 async def test_forged_slash_command_is_refused_and_changes_nothing(
-    bot: BotUnderTest, slack: FakeSlack, forge: Forgery
+    bot: BotUnderTest, slack: LocalSlack, forge: Forgery
 ) -> None:
     before = await table_counts(bot)
     body = slash_body(bot)
@@ -177,7 +176,7 @@ async def test_forged_slash_command_is_refused_and_changes_nothing(
 
 @forgeries
 async def test_forged_interaction_is_refused_and_changes_nothing(
-    bot: BotUnderTest, slack: FakeSlack, forge: Forgery
+    bot: BotUnderTest, slack: LocalSlack, forge: Forgery
 ) -> None:
     before = await table_counts(bot)
     body = declare_shortcut_form(bot)
@@ -188,15 +187,22 @@ async def test_forged_interaction_is_refused_and_changes_nothing(
     await assert_nothing_happens(bot, slack, before, calls=0)
 
 
-async def test_forged_click_on_a_real_card_changes_nothing(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_forged_click_on_a_real_card_changes_nothing(bot: BotUnderTest, slack: LocalSlack) -> None:
     """The strongest case: a well-formed Ack click on a live incident's card, signed with the
     wrong secret. The incident stays as it was and Slack hears nothing more."""
     await bot.mention("search is down sev2")
     card = await bot.card(1)
     await bot.settle()
     before, calls = await table_counts(bot), len(slack.calls)
-    payload = block_actions(
-        bot.workspace, ALICE, card, ids.ACK, slack.response_url("forged-ack"), action_ts="1700000001.000001"
+    response_url = slack.response_url("forged-ack")
+    payload = click(
+        slack.state,
+        ALICE,
+        card,
+        ids.ACK,
+        response_url=response_url,
+        team_id=bot.workspace,
+        action_ts="1700000001.000001",
     )
     body = interaction_form(payload)
 
@@ -208,7 +214,7 @@ async def test_forged_click_on_a_real_card_changes_nothing(bot: BotUnderTest, sl
     assert (await bot.incident(1)).status is Status.DECLARED
 
 
-async def test_a_refused_replay_does_not_use_up_the_event_id(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_a_refused_replay_does_not_use_up_the_event_id(bot: BotUnderTest, slack: LocalSlack) -> None:
     """A stale copy of an event is refused without recording its event_id, so when the genuine
     (freshly signed) delivery of that event arrives, it is applied."""
     event_id = new_event_id()

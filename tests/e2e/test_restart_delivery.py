@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.local_slack import LocalSlack
+from bot.local_slack.payloads import mention
 from storage.database import create_engine, database_config
 from storage.schema import incidents, outbox
 from tests.e2e.bot_process import BotProcess, bot_environment
 from tests.e2e.harness import ALICE, CHANNEL
-from tests.e2e.payloads import mention
-from tests.fake_slack import FakeSlack
 from tests.waiting import poll
 
 
@@ -34,7 +34,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-async def spawn(slack: FakeSlack, database_url: str) -> AsyncIterator[Callable[[], BotProcess]]:
+async def spawn(slack: LocalSlack, database_url: str) -> AsyncIterator[Callable[[], BotProcess]]:
     """New ``python -m bot`` processes on the test's database and fake Slack; all killed at the end."""
     started: list[BotProcess] = []
 
@@ -48,7 +48,7 @@ async def spawn(slack: FakeSlack, database_url: str) -> AsyncIterator[Callable[[
         await process.ensure_stopped()
 
 
-def mention_envelope(slack: FakeSlack, text: str) -> str:
+def mention_envelope(slack: LocalSlack, text: str) -> str:
     envelope, _ = mention(slack.state, team_id=slack.state.team_id, user=ALICE, channel=CHANNEL, text=text)
     return json.dumps(envelope)
 
@@ -63,12 +63,12 @@ async def card_ts(engine: AsyncEngine) -> str | None:
         return (await connection.execute(select(incidents.c.card_ts))).scalar_one_or_none()
 
 
-def posted_cards(slack: FakeSlack) -> list[Any]:
+def posted_cards(slack: LocalSlack) -> list[Any]:
     return [c for c in slack.calls_to("chat.postMessage") if c.ok and "header" in str(c.args.get("blocks"))]
 
 
 async def test_a_card_committed_before_a_crash_is_posted_once_after_restart(
-    slack: FakeSlack, engine: AsyncEngine, spawn: Callable[[], BotProcess]
+    slack: LocalSlack, engine: AsyncEngine, spawn: Callable[[], BotProcess]
 ) -> None:
     slack.fail("chat.postMessage", status=500, times=None)  # Slack is down for the first process
     first = spawn()
@@ -111,7 +111,7 @@ async def test_a_card_committed_before_a_crash_is_posted_once_after_restart(
     assert await second.signal(signal.SIGTERM) == 0, second.output()
 
 
-async def test_sigterm_exits_promptly_and_cleanly(slack: FakeSlack, spawn: Callable[[], BotProcess]) -> None:
+async def test_sigterm_exits_promptly_and_cleanly(slack: LocalSlack, spawn: Callable[[], BotProcess]) -> None:
     bot = spawn()
     await bot.start()
     await bot.wait_until_healthy()
@@ -129,7 +129,7 @@ async def test_sigterm_exits_promptly_and_cleanly(slack: FakeSlack, spawn: Calla
 
 
 async def test_sigterm_while_slack_hangs_still_exits_within_ten_seconds(
-    slack: FakeSlack, engine: AsyncEngine, spawn: Callable[[], BotProcess]
+    slack: LocalSlack, engine: AsyncEngine, spawn: Callable[[], BotProcess]
 ) -> None:
     """A delivery in flight (Slack not answering) must not hold the shutdown past 10 s; what was
     not delivered stays in the outbox for the next start."""

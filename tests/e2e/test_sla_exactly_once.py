@@ -5,18 +5,18 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from bot.local_slack import LocalSlack
+from bot.runtime.clock import MutableClock
 from bot.runtime.config_file import FirebreakConfig
 from domain.severity import Severity
 from domain.sla import DEFAULT_POLICY, SlaPolicy
-from tests.clock import MutableClock
+from tests.builders import T0
 from tests.e2e.harness import CHANNEL, BotUnderTest
-from tests.fake_slack import FakeSlack
 
-T0 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 INCIDENTS = 30
 
 
-def reminders(slack: FakeSlack) -> list[str]:
+def reminders(slack: LocalSlack) -> list[str]:
     """Every ack reminder Slack received, by the channel and thread it went to."""
     return [
         f"{channel}/{m.thread_ts}"
@@ -31,7 +31,9 @@ async def breaches(bot: BotUnderTest, number: int) -> list[datetime]:
     return [item.event.due_at for item in history if item.event.type == "sla_breached"]  # type: ignore[attr-defined]
 
 
-async def test_two_schedulers_ticking_together_remind_once(slack: FakeSlack, database_url: str, workspace: str) -> None:
+async def test_two_schedulers_ticking_together_remind_once(
+    slack: LocalSlack, database_url: str, workspace: str
+) -> None:
     clock = MutableClock(T0)
     first = await BotUnderTest(slack, database_url, workspace, clock=clock).start()
     second = await BotUnderTest(slack, database_url, workspace, clock=clock).start()
@@ -56,7 +58,7 @@ async def test_two_schedulers_ticking_together_remind_once(slack: FakeSlack, dat
 
 
 async def test_a_restart_between_claim_and_delivery_neither_loses_nor_repeats(
-    slack: FakeSlack, database_url: str, workspace: str
+    slack: LocalSlack, database_url: str, workspace: str
 ) -> None:
     clock = MutableClock(T0)
     before = await BotUnderTest(slack, database_url, workspace, clock=clock).start()
@@ -83,7 +85,7 @@ async def test_a_restart_between_claim_and_delivery_neither_loses_nor_repeats(
 
 
 async def test_real_ticks_with_short_windows_remind_on_time(
-    slack: FakeSlack, database_url: str, workspace: str
+    slack: LocalSlack, database_url: str, workspace: str
 ) -> None:
     windows = dict(DEFAULT_POLICY.windows)
     windows[Severity.SEV1] = windows[Severity.SEV1].__class__(

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
+from bot.local_slack import LocalSlack, Message
+from bot.runtime.clock import MutableClock
 from bot.views import action_ids as ids
 from domain.severity import Severity
 from domain.sla import ClockKind
-from tests.clock import MutableClock
+from tests.builders import T0, controls
 from tests.e2e.harness import BOB, CHANNEL, BotUnderTest
-from tests.e2e.payloads import controls
-from tests.fake_slack import FakeSlack
-from tests.fake_slack.models import Message
-
-T0 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -26,7 +23,7 @@ def clock() -> MutableClock:
 
 @pytest.fixture
 async def sla_bot(
-    slack: FakeSlack, database_url: str, workspace: str, clock: MutableClock
+    slack: LocalSlack, database_url: str, workspace: str, clock: MutableClock
 ) -> AsyncIterator[BotUnderTest]:
     started = await BotUnderTest(slack, database_url, workspace, clock=clock).start()
     yield started
@@ -41,7 +38,7 @@ async def declare(bot: BotUnderTest, text: str) -> Message:
     return card
 
 
-def thread_replies(slack: FakeSlack, card: Message) -> list[Message]:
+def thread_replies(slack: LocalSlack, card: Message) -> list[Message]:
     assert card.thread_ts is not None
     return [m for m in slack.thread(CHANNEL, card.thread_ts)[1:] if m.ts != card.ts and m.bot_id]
 
@@ -54,7 +51,7 @@ async def tick_at(bot: BotUnderTest, clock: MutableClock, when: datetime) -> int
 
 
 async def test_ack_reminder_fires_once_at_its_due_time_and_repeats_each_window(
-    sla_bot: BotUnderTest, slack: FakeSlack, clock: MutableClock
+    sla_bot: BotUnderTest, slack: LocalSlack, clock: MutableClock
 ) -> None:
     card = await declare(sla_bot, "database is down sev1")
     assert await tick_at(sla_bot, clock, T0 + timedelta(minutes=4, seconds=59)) == 0
@@ -76,7 +73,7 @@ async def test_ack_reminder_fires_once_at_its_due_time_and_repeats_each_window(
 
 
 async def test_ack_reminder_mentions_the_commander(
-    sla_bot: BotUnderTest, slack: FakeSlack, clock: MutableClock
+    sla_bot: BotUnderTest, slack: LocalSlack, clock: MutableClock
 ) -> None:
     card = await declare(sla_bot, "queue backlog sev2")
     await sla_bot.slash(f"assign <@{BOB}|bob>")
@@ -89,7 +86,7 @@ async def test_ack_reminder_mentions_the_commander(
 
 
 async def test_acknowledged_incident_gets_no_ack_reminder(
-    sla_bot: BotUnderTest, slack: FakeSlack, clock: MutableClock
+    sla_bot: BotUnderTest, slack: LocalSlack, clock: MutableClock
 ) -> None:
     card = await declare(sla_bot, "checkout errors sev1")
     await sla_bot.click(card, ids.ACK)
@@ -100,7 +97,7 @@ async def test_acknowledged_incident_gets_no_ack_reminder(
 
 
 async def test_update_due_reminder_carries_a_draft_and_posting_it_restarts_the_clock(
-    sla_bot: BotUnderTest, slack: FakeSlack, clock: MutableClock
+    sla_bot: BotUnderTest, slack: LocalSlack, clock: MutableClock
 ) -> None:
     card = await declare(sla_bot, "login failures sev1")
     await sla_bot.click(card, ids.ACK)
@@ -137,7 +134,7 @@ async def test_severity_change_recomputes_every_clock(sla_bot: BotUnderTest, clo
 
 
 async def test_snooze_postpones_the_next_reminder_once(
-    sla_bot: BotUnderTest, slack: FakeSlack, clock: MutableClock
+    sla_bot: BotUnderTest, slack: LocalSlack, clock: MutableClock
 ) -> None:
     card = await declare(sla_bot, "cdn errors sev1")
     await tick_at(sla_bot, clock, T0 + timedelta(minutes=5))
@@ -159,7 +156,7 @@ async def test_snooze_command_postpones_reminders(sla_bot: BotUnderTest, clock: 
 
 
 async def test_resolve_target_breach_is_noticed_once(
-    sla_bot: BotUnderTest, slack: FakeSlack, clock: MutableClock
+    sla_bot: BotUnderTest, slack: LocalSlack, clock: MutableClock
 ) -> None:
     card = await declare(sla_bot, "batch jobs late sev3")
     await sla_bot.click(card, ids.ACK)
@@ -181,7 +178,7 @@ async def test_resolve_target_breach_is_noticed_once(
 
 
 async def test_resolved_and_closed_incidents_are_silent(
-    sla_bot: BotUnderTest, slack: FakeSlack, clock: MutableClock
+    sla_bot: BotUnderTest, slack: LocalSlack, clock: MutableClock
 ) -> None:
     card = await declare(sla_bot, "api 500s sev1")
     await sla_bot.slash("resolve bad config reverted")

@@ -11,9 +11,8 @@ from collections import defaultdict
 
 import pytest
 
+from bot.local_slack import Call, LocalSlack
 from tests.e2e.harness import BotUnderTest
-from tests.fake_slack import FakeSlack
-from tests.fake_slack.records import Call
 
 INCIDENTS = 5
 CHANGES = 200
@@ -31,7 +30,7 @@ def _retry_after(call: Call) -> float:
 
 
 @pytest.mark.slow
-async def test_a_burst_of_changes_under_429s_ends_on_the_final_state(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_a_burst_of_changes_under_429s_ends_on_the_final_state(bot: BotUnderTest, slack: LocalSlack) -> None:
     for number, channel in enumerate(CHANNELS, start=1):
         await bot.slash(f"declare outage in region {number} sev3", channel=channel)
         await bot.card(number)

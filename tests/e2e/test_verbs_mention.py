@@ -7,32 +7,22 @@ import re
 
 import pytest
 
+from bot.local_slack import LocalSlack
 from bot.views import action_ids as ids
 from bot.views.formatting import slack_date
 from domain import events as ev
 from domain.incident import SlackSource
 from domain.lifecycle import Status
 from domain.severity import Severity
+from tests.builders import card_context, card_control, card_field, card_header, controls
 from tests.e2e.harness import BOB, CAROL, BotUnderTest
-from tests.e2e.payloads import controls
 from tests.e2e.test_declare import OPEN_CONTROLS
-from tests.e2e.verb_support import (
-    Home,
-    Watch,
-    block_texts,
-    card_context,
-    card_element,
-    card_field,
-    card_header,
-    declare_by_mention,
-    declare_by_slash,
-)
-from tests.fake_slack import FakeSlack
+from tests.e2e.verb_support import Home, Watch, block_texts, declare_by_mention, declare_by_slash
 
 ACKED_CONTROLS = [c for c in OPEN_CONTROLS if c != ids.ACK]
 
 
-async def say(bot: BotUnderTest, slack: FakeSlack, home: Home, text: str, user: str = BOB) -> Watch:
+async def say(bot: BotUnderTest, slack: LocalSlack, home: Home, text: str, user: str = BOB) -> Watch:
     """``@firebreak <text>`` in the incident's thread; the returned watch saw only that."""
     watch = await Watch.start(bot, slack, home)
     response, watch.command = await bot.mention(text, user=user, channel=home.channel, thread_ts=home.thread_ts)
@@ -41,7 +31,7 @@ async def say(bot: BotUnderTest, slack: FakeSlack, home: Home, text: str, user: 
 
 
 @pytest.mark.parametrize("verb", ["ack", "acknowledge", "ACK"])
-async def test_ack_acknowledges_and_starts_the_investigation(bot: BotUnderTest, slack: FakeSlack, verb: str) -> None:
+async def test_ack_acknowledges_and_starts_the_investigation(bot: BotUnderTest, slack: LocalSlack, verb: str) -> None:
     home = await declare_by_mention(bot)
     assert controls(await bot.card(1)) == OPEN_CONTROLS
 
@@ -60,7 +50,7 @@ async def test_ack_acknowledges_and_starts_the_investigation(bot: BotUnderTest, 
 
 
 @pytest.mark.parametrize("text", ["sev 1", "sev1", "severity SEV-1", "sev p1", "Severity s1"])
-async def test_sev_changes_the_severity_shown_on_the_card(bot: BotUnderTest, slack: FakeSlack, text: str) -> None:
+async def test_sev_changes_the_severity_shown_on_the_card(bot: BotUnderTest, slack: LocalSlack, text: str) -> None:
     home = await declare_by_mention(bot)
 
     watch = await say(bot, slack, home, text)
@@ -69,7 +59,7 @@ async def test_sev_changes_the_severity_shown_on_the_card(bot: BotUnderTest, sla
     assert incident.severity is Severity.SEV1
     assert card_header(card).startswith("🔴 SEV1 · INC-1")
     assert card_field(card, "Severity") == "SEV1 · critical"
-    assert card_element(card, ids.SEVERITY)["initial_option"]["value"].endswith(":SEV1")
+    assert card_control(card, ids.SEVERITY)["initial_option"]["value"].endswith(":SEV1")
     assert incident.clocks.ack_due_at is not None
     assert watch.before is not None
     assert watch.before.clocks.ack_due_at is not None
@@ -77,7 +67,7 @@ async def test_sev_changes_the_severity_shown_on_the_card(bot: BotUnderTest, sla
 
 
 @pytest.mark.parametrize("verb", ["assign", "lead", "commander"])
-async def test_assign_a_mentioned_person_as_commander(bot: BotUnderTest, slack: FakeSlack, verb: str) -> None:
+async def test_assign_a_mentioned_person_as_commander(bot: BotUnderTest, slack: LocalSlack, verb: str) -> None:
     home = await declare_by_mention(bot)
 
     watch = await say(bot, slack, home, f"{verb} <@{CAROL}>")
@@ -85,10 +75,10 @@ async def test_assign_a_mentioned_person_as_commander(bot: BotUnderTest, slack: 
     incident, card = await watch.changed("<@U0BOB> assigned <@U0CAROL> as commander")
     assert incident.commander == CAROL
     assert card_field(card, "Commander") == "<@U0CAROL>"
-    assert card_element(card, ids.COMMANDER)["initial_user"] == CAROL
+    assert card_control(card, ids.COMMANDER)["initial_user"] == CAROL
 
 
-async def test_assign_me_makes_the_author_commander(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_assign_me_makes_the_author_commander(bot: BotUnderTest, slack: LocalSlack) -> None:
     home = await declare_by_mention(bot)
     await (await say(bot, slack, home, f"assign <@{CAROL}>")).changed("<@U0BOB> assigned <@U0CAROL> as commander")
 
@@ -99,7 +89,7 @@ async def test_assign_me_makes_the_author_commander(bot: BotUnderTest, slack: Fa
     assert card_field(card, "Commander") == "<@U0BOB>"
 
 
-async def test_status_moves_the_incident_and_acknowledges_it(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_status_moves_the_incident_and_acknowledges_it(bot: BotUnderTest, slack: LocalSlack) -> None:
     home = await declare_by_mention(bot)
 
     watch = await say(bot, slack, home, "status identified")
@@ -109,7 +99,7 @@ async def test_status_moves_the_incident_and_acknowledges_it(bot: BotUnderTest, 
     assert incident.identified_at is not None
     assert incident.acknowledged_at is not None
     assert card_field(card, "Status") == "Identified"
-    assert card_element(card, ids.STATUS)["placeholder"]["text"] == "Status: identified"
+    assert card_control(card, ids.STATUS)["placeholder"]["text"] == "Status: identified"
     assert controls(card) == ACKED_CONTROLS
 
 
@@ -121,7 +111,7 @@ async def test_status_moves_the_incident_and_acknowledges_it(bot: BotUnderTest, 
     ],
 )
 async def test_resolve_with_and_without_a_summary(
-    bot: BotUnderTest, slack: FakeSlack, text: str, summary: str | None, line: str
+    bot: BotUnderTest, slack: LocalSlack, text: str, summary: str | None, line: str
 ) -> None:
     home = await declare_by_mention(bot)
     await (await say(bot, slack, home, "ack")).changed("<@U0BOB> acknowledged INC-1")
@@ -137,7 +127,7 @@ async def test_resolve_with_and_without_a_summary(
     assert any(text.startswith("✅ Resolved") and (summary or "") in text for text in card_context(card))
 
 
-async def test_reopen_brings_a_resolved_incident_back(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_reopen_brings_a_resolved_incident_back(bot: BotUnderTest, slack: LocalSlack) -> None:
     home = await declare_by_mention(bot)
     await (await say(bot, slack, home, "resolve")).changed("<@U0BOB> acknowledged INC-1\n<@U0BOB> resolved INC-1")
 
@@ -151,7 +141,7 @@ async def test_reopen_brings_a_resolved_incident_back(bot: BotUnderTest, slack: 
     assert card_field(card, "Status") == "Investigating"
 
 
-async def test_close_a_resolved_incident_leaves_no_controls(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_close_a_resolved_incident_leaves_no_controls(bot: BotUnderTest, slack: LocalSlack) -> None:
     home = await declare_by_mention(bot)
     await (await say(bot, slack, home, "resolve")).changed("<@U0BOB> acknowledged INC-1\n<@U0BOB> resolved INC-1")
 
@@ -164,7 +154,7 @@ async def test_close_a_resolved_incident_leaves_no_controls(bot: BotUnderTest, s
     assert card_field(card, "Status") == "Closed"
 
 
-async def test_note_goes_on_the_timeline_and_in_the_thread(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_note_goes_on_the_timeline_and_in_the_thread(bot: BotUnderTest, slack: LocalSlack) -> None:
     home = await declare_by_mention(bot)
 
     watch = await say(bot, slack, home, "note db failover done, replicas catching up")
@@ -180,7 +170,7 @@ async def test_note_goes_on_the_timeline_and_in_the_thread(bot: BotUnderTest, sl
     assert note.source == SlackSource(home.channel, watch.command.ts), "the event keeps the message it came from"
 
 
-async def test_update_alone_drafts_a_template_update_in_the_thread(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_update_alone_drafts_a_template_update_in_the_thread(bot: BotUnderTest, slack: LocalSlack) -> None:
     home = await declare_by_mention(bot)
     await (await say(bot, slack, home, "note payments team rolling back")).changed(
         "<@U0BOB> added a note: payments team rolling back", card_edited=False
@@ -195,14 +185,14 @@ async def test_update_alone_drafts_a_template_update_in_the_thread(bot: BotUnder
     assert "Template update, not AI-written" in shown
     assert "checkout is failing" in shown
     assert "payments team rolling back" in shown
-    assert card_element(draft, ids.POST_UPDATE)["text"]["text"] == "Post this update"
+    assert card_control(draft, ids.POST_UPDATE)["text"]["text"] == "Post this update"
     [drafted] = await watch.new_events()
     assert isinstance(drafted, ev.AiDraftCreated)
     assert drafted.ai_written is False
     assert drafted.model is None
 
 
-async def test_update_with_text_publishes_it_in_the_thread(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_update_with_text_publishes_it_in_the_thread(bot: BotUnderTest, slack: LocalSlack) -> None:
     home = await declare_by_mention(bot)
 
     watch = await say(bot, slack, home, "update Checkout is working again for most customers.")
@@ -218,7 +208,7 @@ async def test_update_with_text_publishes_it_in_the_thread(bot: BotUnderTest, sl
     assert (posted.text, posted.model) == ("Checkout is working again for most customers.", None)
 
 
-async def test_snooze_postpones_the_next_reminder(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_snooze_postpones_the_next_reminder(bot: BotUnderTest, slack: LocalSlack) -> None:
     home = await declare_by_mention(bot)
 
     watch = await say(bot, slack, home, "snooze 2h")
@@ -233,7 +223,7 @@ async def test_snooze_postpones_the_next_reminder(bot: BotUnderTest, slack: Fake
     assert re.fullmatch(r"ack due in (1 h 59 min|2 h)", card_field(card, "SLA"))
 
 
-async def test_commands_work_in_the_thread_of_a_slash_declared_card(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_commands_work_in_the_thread_of_a_slash_declared_card(bot: BotUnderTest, slack: LocalSlack) -> None:
     home = await declare_by_slash(bot)
     assert home.thread_ts == home.card_ts
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import pytest
 
 from bot.commands.grammar import Verb
+from bot.local_slack import LocalSlack
 from tests.e2e.harness import BOB, BotUnderTest
 from tests.e2e.verb_support import Home, Watch, block_texts, declare_by_mention, declare_by_slash
-from tests.fake_slack import FakeSlack
 
 
-async def two_incidents(bot: BotUnderTest, slack: FakeSlack) -> tuple[Home, Home]:
+async def two_incidents(bot: BotUnderTest, slack: LocalSlack) -> tuple[Home, Home]:
     """INC-1 open (declared by mention, with a note) and INC-2 resolved (declared by slash)."""
     first = await declare_by_mention(bot, "checkout is failing sev3")
     second = await declare_by_slash(bot, "declare payments API latency sev1", number=2)
@@ -53,7 +53,7 @@ def assert_words(text: str, expected: Expected) -> None:
     [("list", LIST_OPEN), ("list open", LIST_OPEN), ("list all", LIST_ALL), ("timeline", TIMELINE)],
 )
 async def test_mention_read_verbs_answer_in_the_thread_only_to_the_asker(
-    bot: BotUnderTest, slack: FakeSlack, text: str, expected: Expected
+    bot: BotUnderTest, slack: LocalSlack, text: str, expected: Expected
 ) -> None:
     home, _ = await two_incidents(bot, slack)
     watch = await Watch.start(bot, slack, home)
@@ -64,7 +64,7 @@ async def test_mention_read_verbs_answer_in_the_thread_only_to_the_asker(
     assert_words(reply.text, expected)
 
 
-async def test_mention_show_answers_with_the_incident_state(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_mention_show_answers_with_the_incident_state(bot: BotUnderTest, slack: LocalSlack) -> None:
     home, _ = await two_incidents(bot, slack)
     watch = await Watch.start(bot, slack, home)
 
@@ -79,7 +79,7 @@ async def test_mention_show_answers_with_the_incident_state(bot: BotUnderTest, s
     assert "*Acknowledged:* not yet" in shown
 
 
-async def test_mention_help_lists_every_verb_as_a_mention(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_mention_help_lists_every_verb_as_a_mention(bot: BotUnderTest, slack: LocalSlack) -> None:
     home = await declare_by_mention(bot)
     watch = await Watch.start(bot, slack, home)
 
@@ -105,7 +105,7 @@ async def test_mention_help_lists_every_verb_as_a_mention(bot: BotUnderTest, sla
     ],
 )
 async def test_slash_read_verbs_answer_in_the_ack(
-    bot: BotUnderTest, slack: FakeSlack, text: str, expected: Expected
+    bot: BotUnderTest, slack: LocalSlack, text: str, expected: Expected
 ) -> None:
     home, _ = await two_incidents(bot, slack)
     watch = await Watch.start(bot, slack, home)
@@ -117,7 +117,7 @@ async def test_slash_read_verbs_answer_in_the_ack(
 
 @pytest.mark.parametrize("text", ["show INC-2", "show 2", "show #2"])
 async def test_slash_show_names_any_incident_even_a_resolved_one(
-    bot: BotUnderTest, slack: FakeSlack, text: str
+    bot: BotUnderTest, slack: LocalSlack, text: str
 ) -> None:
     home, _ = await two_incidents(bot, slack)
     watch = await Watch.start(bot, slack, home)
@@ -130,7 +130,7 @@ async def test_slash_show_names_any_incident_even_a_resolved_one(
     assert "failed over to eu-west" in shown
 
 
-async def test_slash_show_without_a_reference_uses_the_only_open_incident(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_slash_show_without_a_reference_uses_the_only_open_incident(bot: BotUnderTest, slack: LocalSlack) -> None:
     home, _ = await two_incidents(bot, slack)
     watch = await Watch.start(bot, slack, home)
 
@@ -139,7 +139,7 @@ async def test_slash_show_without_a_reference_uses_the_only_open_incident(bot: B
     assert body["text"] == "SEV3 INC-1 · checkout is failing (declared)"
 
 
-async def test_slash_help_lists_every_verb_as_a_slash_command(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_slash_help_lists_every_verb_as_a_slash_command(bot: BotUnderTest, slack: LocalSlack) -> None:
     home = await declare_by_mention(bot)
     watch = await Watch.start(bot, slack, home)
 

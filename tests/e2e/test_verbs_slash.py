@@ -8,31 +8,22 @@ from typing import Any
 
 import pytest
 
+from bot.local_slack import LocalSlack
 from bot.views import action_ids as ids
 from bot.views.formatting import slack_date
 from domain import events as ev
 from domain.lifecycle import Status
 from domain.severity import Severity
+from tests.builders import card_control, card_field, card_header, controls
 from tests.e2e.harness import BOB, CAROL, CHANNEL, BotUnderTest
-from tests.e2e.payloads import controls
 from tests.e2e.test_declare import OPEN_CONTROLS
-from tests.e2e.verb_support import (
-    Home,
-    Watch,
-    block_texts,
-    card_element,
-    card_field,
-    card_header,
-    declare_by_mention,
-    declare_by_slash,
-)
-from tests.fake_slack import FakeSlack
+from tests.e2e.verb_support import Home, Watch, block_texts, declare_by_mention, declare_by_slash
 
 ACKED_CONTROLS = [c for c in OPEN_CONTROLS if c != ids.ACK]
 
 
 async def run(
-    bot: BotUnderTest, slack: FakeSlack, home: Home, text: str, *, channel: str = CHANNEL
+    bot: BotUnderTest, slack: LocalSlack, home: Home, text: str, *, channel: str = CHANNEL
 ) -> tuple[Watch, dict[str, Any]]:
     """``/incident <text>`` by Bob; the ack's body, and a watch that saw only this command."""
     watch = await Watch.start(bot, slack, home)
@@ -44,7 +35,7 @@ async def run(
 
 
 @pytest.mark.parametrize("text", ["ack INC-1", "ack inc-1", "ack #1", "ack 1", "ack", "acknowledge INC-1"])
-async def test_ack_with_every_form_of_reference(bot: BotUnderTest, slack: FakeSlack, text: str) -> None:
+async def test_ack_with_every_form_of_reference(bot: BotUnderTest, slack: LocalSlack, text: str) -> None:
     home = await declare_by_slash(bot)
 
     watch, body = await run(bot, slack, home, text)
@@ -59,7 +50,7 @@ async def test_ack_with_every_form_of_reference(bot: BotUnderTest, slack: FakeSl
 
 
 @pytest.mark.parametrize("text", ["sev INC-1 1", "severity 1 sev1", "sev 1", "sev1", "sev1 INC-1", "sev #1 p1"])
-async def test_sev_with_and_without_a_reference(bot: BotUnderTest, slack: FakeSlack, text: str) -> None:
+async def test_sev_with_and_without_a_reference(bot: BotUnderTest, slack: LocalSlack, text: str) -> None:
     home = await declare_by_slash(bot)
 
     watch, body = await run(bot, slack, home, text)
@@ -69,13 +60,13 @@ async def test_sev_with_and_without_a_reference(bot: BotUnderTest, slack: FakeSl
     assert incident.severity is Severity.SEV1
     assert card_header(card).startswith("🔴 SEV1 · INC-1")
     assert card_field(card, "Severity") == "SEV1 · critical"
-    assert card_element(card, ids.SEVERITY)["initial_option"]["value"].endswith(":SEV1")
+    assert card_control(card, ids.SEVERITY)["initial_option"]["value"].endswith(":SEV1")
 
 
 @pytest.mark.parametrize(
     "text", ["assign INC-1 <@U0CAROL|carol>", "lead <@U0CAROL|carol>", "commander 1 <@U0CAROL>", "assign to <@U0CAROL>"]
 )
-async def test_assign_a_mentioned_person(bot: BotUnderTest, slack: FakeSlack, text: str) -> None:
+async def test_assign_a_mentioned_person(bot: BotUnderTest, slack: LocalSlack, text: str) -> None:
     home = await declare_by_slash(bot)
 
     watch, body = await run(bot, slack, home, text)
@@ -84,11 +75,11 @@ async def test_assign_a_mentioned_person(bot: BotUnderTest, slack: FakeSlack, te
     incident, card = await watch.changed("<@U0BOB> assigned <@U0CAROL> as commander")
     assert incident.commander == CAROL
     assert card_field(card, "Commander") == "<@U0CAROL>"
-    assert card_element(card, ids.COMMANDER)["initial_user"] == CAROL
+    assert card_control(card, ids.COMMANDER)["initial_user"] == CAROL
 
 
 @pytest.mark.parametrize("text", ["assign me", "assign INC-1 me", "lead #1 me"])
-async def test_assign_me(bot: BotUnderTest, slack: FakeSlack, text: str) -> None:
+async def test_assign_me(bot: BotUnderTest, slack: LocalSlack, text: str) -> None:
     home = await declare_by_slash(bot)
 
     watch, body = await run(bot, slack, home, text)
@@ -99,7 +90,7 @@ async def test_assign_me(bot: BotUnderTest, slack: FakeSlack, text: str) -> None
     assert card_field(card, "Commander") == "<@U0BOB>"
 
 
-async def test_status_moves_the_named_incident(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_status_moves_the_named_incident(bot: BotUnderTest, slack: LocalSlack) -> None:
     home = await declare_by_slash(bot)
 
     watch, body = await run(bot, slack, home, "status INC-1 monitoring")
@@ -112,7 +103,7 @@ async def test_status_moves_the_named_incident(bot: BotUnderTest, slack: FakeSla
     assert card_field(card, "Status") == "Monitoring"
 
 
-async def test_resolve_reopen_resolve_and_close(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_resolve_reopen_resolve_and_close(bot: BotUnderTest, slack: LocalSlack) -> None:
     home = await declare_by_slash(bot)
 
     watch, body = await run(bot, slack, home, "resolve INC-1 rolled back the deploy")
@@ -142,7 +133,7 @@ async def test_resolve_reopen_resolve_and_close(bot: BotUnderTest, slack: FakeSl
     assert controls(card) == []
 
 
-async def test_note(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_note(bot: BotUnderTest, slack: LocalSlack) -> None:
     home = await declare_by_slash(bot)
 
     watch, body = await run(bot, slack, home, "note INC-1 db failover done")
@@ -154,7 +145,7 @@ async def test_note(bot: BotUnderTest, slack: FakeSlack) -> None:
     assert note.text == "db failover done"
 
 
-async def test_update_alone_drafts_a_template_update_in_the_thread(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_update_alone_drafts_a_template_update_in_the_thread(bot: BotUnderTest, slack: LocalSlack) -> None:
     home = await declare_by_slash(bot)
 
     watch, body = await run(bot, slack, home, "update INC-1")
@@ -165,10 +156,10 @@ async def test_update_alone_drafts_a_template_update_in_the_thread(bot: BotUnder
     draft = watch.posted()
     assert draft.thread_ts == home.thread_ts
     assert "Template update, not AI-written" in block_texts(draft.blocks)
-    assert card_element(draft, ids.POST_UPDATE)["text"]["text"] == "Post this update"
+    assert card_control(draft, ids.POST_UPDATE)["text"]["text"] == "Post this update"
 
 
-async def test_update_with_text_publishes_it(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_update_with_text_publishes_it(bot: BotUnderTest, slack: LocalSlack) -> None:
     home = await declare_by_slash(bot)
 
     watch, body = await run(bot, slack, home, "update 1 Payments are flowing again.")
@@ -185,7 +176,7 @@ async def test_update_with_text_publishes_it(bot: BotUnderTest, slack: FakeSlack
     assert "Payments are flowing again." in shown
 
 
-async def test_snooze(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_snooze(bot: BotUnderTest, slack: LocalSlack) -> None:
     home = await declare_by_slash(bot)
 
     watch, body = await run(bot, slack, home, "snooze INC-1 90m")
@@ -198,7 +189,7 @@ async def test_snooze(bot: BotUnderTest, slack: FakeSlack) -> None:
     assert incident.clocks.ack_due_at == snoozed.until
 
 
-async def test_a_named_incident_can_be_changed_from_another_channel(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_a_named_incident_can_be_changed_from_another_channel(bot: BotUnderTest, slack: LocalSlack) -> None:
     home = await declare_by_mention(bot)
 
     watch, body = await run(bot, slack, home, "sev INC-1 2", channel="C0ELSEWHERE")

@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.local_slack import Call, Ephemeral, LocalSlack, Message
 from domain import events as ev
 from domain.incident import Incident
 from storage.schema import outbox
+from tests.e2e.card_support import timeline
 from tests.e2e.harness import ALICE, CHANNEL, BotUnderTest, Response
-from tests.e2e.payloads import controls
-from tests.fake_slack import Call, Ephemeral, FakeSlack, Message
 
 
 @dataclass(frozen=True)
@@ -62,15 +62,10 @@ async def outbox_kinds(bot: BotUnderTest) -> list[str]:
         return [str(kind) for kind in rows.scalars()]
 
 
-async def timeline(bot: BotUnderTest, number: int) -> list[ev.Event]:
-    stored = await bot.stored(number)
-    return [item.event for item in await bot.firebreak.service.history(stored.id)]
-
-
 class Watch:
     """Everything one command did, from the moment :meth:`start` returns."""
 
-    def __init__(self, bot: BotUnderTest, slack: FakeSlack, home: Home) -> None:
+    def __init__(self, bot: BotUnderTest, slack: LocalSlack, home: Home) -> None:
         self.bot, self.slack, self.home = bot, slack, home
         self._calls = 0
         self._ephemerals = 0
@@ -80,7 +75,7 @@ class Watch:
         self.command: Message | None = None  # the message that carried the command, if any
 
     @classmethod
-    async def start(cls, bot: BotUnderTest, slack: FakeSlack, home: Home) -> Watch:
+    async def start(cls, bot: BotUnderTest, slack: LocalSlack, home: Home) -> Watch:
         watch = cls(bot, slack, home)
         await bot.settle()
         watch._calls = len(slack.calls)
@@ -198,40 +193,7 @@ def assert_inert_once(text: str) -> None:
         assert raw not in text, text
 
 
-# ---------------------------------------------------------------------- reading the card
-def card_field(card: Message, name: str) -> str:
-    """The value of one of the card's fields, e.g. ``card_field(card, "Severity") == "SEV1 · critical"``."""
-    for block in card.blocks or []:
-        for item in block.get("fields", []):
-            label, _, value = str(item["text"]).partition("\n")
-            if label == f"*{name}*":
-                return value
-    raise AssertionError(f"the card has no {name} field: {card.blocks}")
-
-
-def card_header(card: Message) -> str:
-    assert card.blocks is not None
-    assert card.blocks[0]["type"] == "header"
-    return str(card.blocks[0]["text"]["text"])
-
-
-def card_element(card: Message, action_id: str) -> dict[str, Any]:
-    for block in card.blocks or []:
-        for element in block.get("elements", []) if block.get("type") == "actions" else []:
-            if element.get("action_id") == action_id:
-                return dict(element)
-    raise AssertionError(f"no control {action_id} on the card: {controls(card)}")
-
-
-def card_context(card: Message) -> list[str]:
-    return [
-        str(element.get("text", ""))
-        for block in card.blocks or []
-        if block.get("type") == "context"
-        for element in block.get("elements", [])
-    ]
-
-
+# ---------------------------------------------------------------------- reading messages
 def block_texts(blocks: list[dict[str, Any]] | None) -> str:
     """All the text in some blocks, one piece per line, to look for words in."""
     found: list[str] = []

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.fake_slack import FakeSlack
+from bot.local_slack import LocalSlack
 
 TOKEN = "xoxb-test"
 CHANNEL = "C0INCIDENTS"
 
 
 @pytest.fixture
-def client(slack: FakeSlack) -> AsyncWebClient:
+def client(slack: LocalSlack) -> AsyncWebClient:
     return AsyncWebClient(token=TOKEN, base_url=slack.base_url, retry_handlers=[])

@@ -9,7 +9,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.fake_slack import FakeSlack
+from bot.local_slack import LocalSlack
 from tests.fake_slack.conftest import CHANNEL
 
 ALICE = "U0ALICE"
@@ -17,7 +17,7 @@ PRIVATE = "C0PRIV"
 
 
 async def test_posting_to_a_user_posts_in_the_bots_conversation_with_them(
-    slack: FakeSlack, client: AsyncWebClient
+    slack: LocalSlack, client: AsyncWebClient
 ) -> None:
     response = await client.chat_postMessage(channel=ALICE, text="your card was refused")
 
@@ -41,7 +41,7 @@ async def test_posting_to_an_unknown_user_finds_no_channel(client: AsyncWebClien
     assert await refusal(client.chat_postMessage(channel="U0NOBODY", text="x")) == "channel_not_found"
 
 
-async def test_a_fault_for_one_channel_leaves_the_others_alone(slack: FakeSlack, client: AsyncWebClient) -> None:
+async def test_a_fault_for_one_channel_leaves_the_others_alone(slack: LocalSlack, client: AsyncWebClient) -> None:
     slack.error("*", "not_in_channel", times=None, channel=PRIVATE)
 
     assert await refusal(client.chat_postMessage(channel=PRIVATE, text="card")) == "not_in_channel"

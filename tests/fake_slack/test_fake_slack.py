@@ -11,7 +11,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.fake_slack import FakeSlack
+from bot.local_slack import LocalSlack
 from tests.fake_slack.conftest import CHANNEL, TOKEN
 
 
@@ -22,7 +22,7 @@ def section(text: str) -> dict[str, Any]:
 # ---------------------------------------------------------------------- shapes
 
 
-async def test_base_url_and_auth_test(slack: FakeSlack, client: AsyncWebClient) -> None:
+async def test_base_url_and_auth_test(slack: LocalSlack, client: AsyncWebClient) -> None:
     assert slack.base_url.startswith("http://127.0.0.1:")
     assert slack.base_url.endswith("/api/")
     resp = await client.auth_test()
@@ -30,7 +30,7 @@ async def test_base_url_and_auth_test(slack: FakeSlack, client: AsyncWebClient) 
     assert (resp["team_id"], resp["user_id"], resp["bot_id"]) == ("T0FIREBRK", "U0FIREBOT", "B0FIREBOT")
 
 
-async def test_post_message_shape_and_increasing_unique_ts(slack: FakeSlack, client: AsyncWebClient) -> None:
+async def test_post_message_shape_and_increasing_unique_ts(slack: LocalSlack, client: AsyncWebClient) -> None:
     first = await client.chat_postMessage(channel=CHANNEL, text="hello", blocks=[section("*hello*")])
     second = await client.chat_postMessage(channel=CHANNEL, text="again")
     assert first["channel"] == CHANNEL
@@ -47,7 +47,7 @@ async def test_post_message_shape_and_increasing_unique_ts(slack: FakeSlack, cli
     assert slack.messages("C0OTHER") == []
 
 
-async def test_threads(slack: FakeSlack, client: AsyncWebClient) -> None:
+async def test_threads(slack: LocalSlack, client: AsyncWebClient) -> None:
     root = (await client.chat_postMessage(channel=CHANNEL, text="card"))["ts"]
     r1 = await client.chat_postMessage(channel=CHANNEL, text="audit 1", thread_ts=root)
     await client.chat_postMessage(channel=CHANNEL, text="unrelated")
@@ -62,7 +62,7 @@ async def test_threads(slack: FakeSlack, client: AsyncWebClient) -> None:
     assert parent["message"]["thread_ts"] == root
 
 
-async def test_update_edits_in_place(slack: FakeSlack, client: AsyncWebClient) -> None:
+async def test_update_edits_in_place(slack: LocalSlack, client: AsyncWebClient) -> None:
     ts = (await client.chat_postMessage(channel=CHANNEL, text="SEV3", blocks=[section("SEV3")]))["ts"]
     resp = await client.chat_update(channel=CHANNEL, ts=ts, text="SEV1", blocks=[section("SEV1")])
     assert (resp["channel"], resp["ts"], resp["text"]) == (CHANNEL, ts, "SEV1")
@@ -78,7 +78,7 @@ async def test_update_edits_in_place(slack: FakeSlack, client: AsyncWebClient) -
     assert err.value.response["error"] == "message_not_found"
 
 
-async def test_post_ephemeral_is_stored_separately(slack: FakeSlack, client: AsyncWebClient) -> None:
+async def test_post_ephemeral_is_stored_separately(slack: LocalSlack, client: AsyncWebClient) -> None:
     resp = await client.chat_postEphemeral(channel=CHANNEL, user="U0ALICE", text="only you", thread_ts="1.2")
     assert resp["ok"] is True
     assert isinstance(resp["message_ts"], str)
@@ -92,7 +92,7 @@ async def test_post_ephemeral_is_stored_separately(slack: FakeSlack, client: Asy
     assert err.value.response["error"] == "user_not_found"
 
 
-async def test_views_open_update_publish(slack: FakeSlack, client: AsyncWebClient) -> None:
+async def test_views_open_update_publish(slack: LocalSlack, client: AsyncWebClient) -> None:
     modal = {
         "type": "modal",
         "callback_id": "declare",
@@ -143,7 +143,7 @@ async def test_users_info_and_permalink(client: AsyncWebClient) -> None:
     assert err.value.response["error"] == "message_not_found"
 
 
-async def test_form_encoded_bodies_are_accepted(slack: FakeSlack, client: AsyncWebClient) -> None:
+async def test_form_encoded_bodies_are_accepted(slack: LocalSlack, client: AsyncWebClient) -> None:
     data = {"channel": CHANNEL, "text": "form", "blocks": json.dumps([section("form")])}
     resp = await client.api_call("chat.postMessage", data=data)
     assert resp["message"]["blocks"] == [section("form")]
@@ -165,7 +165,7 @@ async def test_unknown_method_and_argument_errors(client: AsyncWebClient) -> Non
     assert err.value.response["error"] == "no_text"
 
 
-async def test_block_kit_limits_are_enforced(slack: FakeSlack, client: AsyncWebClient) -> None:
+async def test_block_kit_limits_are_enforced(slack: LocalSlack, client: AsyncWebClient) -> None:
     with pytest.raises(SlackApiError) as err:
         await client.chat_postMessage(channel=CHANNEL, text="x", blocks=[section("b")] * 51)
     assert err.value.response["error"] == "invalid_blocks"
@@ -176,13 +176,13 @@ async def test_block_kit_limits_are_enforced(slack: FakeSlack, client: AsyncWebC
         "must be less than 76 characters [json-pointer:/blocks/0/elements/0/text/text]"
     ]
     assert slack.messages(CHANNEL) == []
-    async with FakeSlack(validate_blocks=False) as lax:
+    async with LocalSlack("xoxb-test", validate_blocks=False) as lax:
         lax_client = AsyncWebClient(token=TOKEN, base_url=lax.base_url)
         await lax_client.chat_postMessage(channel=CHANNEL, text="x", blocks=[section("b")] * 51)
         assert len(lax.messages(CHANNEL)) == 1
 
 
-async def test_bad_and_missing_token(slack: FakeSlack) -> None:
+async def test_bad_and_missing_token(slack: LocalSlack) -> None:
     for token in ("xoxb-wrong", None):
         bad = AsyncWebClient(token=token, base_url=slack.base_url)
         with pytest.raises(SlackApiError) as err:
@@ -194,7 +194,7 @@ async def test_bad_and_missing_token(slack: FakeSlack) -> None:
 
 
 async def test_custom_token() -> None:
-    async with FakeSlack(token="xoxb-custom") as fake:
+    async with LocalSlack(token="xoxb-custom") as fake:
         resp = await AsyncWebClient(token="xoxb-custom", base_url=fake.base_url).auth_test()
         assert resp["ok"] is True
 
@@ -202,7 +202,7 @@ async def test_custom_token() -> None:
 # ---------------------------------------------------------------------- recording
 
 
-async def test_calls_are_recorded(slack: FakeSlack, client: AsyncWebClient) -> None:
+async def test_calls_are_recorded(slack: LocalSlack, client: AsyncWebClient) -> None:
     await client.auth_test()
     await client.chat_postMessage(channel=CHANNEL, text="hi")
     with pytest.raises(SlackApiError):
@@ -217,7 +217,7 @@ async def test_calls_are_recorded(slack: FakeSlack, client: AsyncWebClient) -> N
     assert "chat.update" in slack.summary()
 
 
-async def test_reset(slack: FakeSlack, client: AsyncWebClient) -> None:
+async def test_reset(slack: LocalSlack, client: AsyncWebClient) -> None:
     first = (await client.chat_postMessage(channel=CHANNEL, text="a"))["ts"]
     await client.chat_postEphemeral(channel=CHANNEL, user="U0ALICE", text="e")
     slack.fail("chat.postMessage", times=None)
@@ -230,7 +230,7 @@ async def test_reset(slack: FakeSlack, client: AsyncWebClient) -> None:
 # ---------------------------------------------------------------------- failure modes
 
 
-async def test_fail_500_changes_nothing_then_recovers(slack: FakeSlack, client: AsyncWebClient) -> None:
+async def test_fail_500_changes_nothing_then_recovers(slack: LocalSlack, client: AsyncWebClient) -> None:
     slack.fail("chat.postMessage", status=500, times=2)
     for _ in range(2):
         with pytest.raises(SlackApiError) as err:
@@ -243,7 +243,7 @@ async def test_fail_500_changes_nothing_then_recovers(slack: FakeSlack, client: 
     assert [c.status for c in slack.calls_to("chat.postMessage")] == [500, 500, 200]
 
 
-async def test_fail_503_for_every_method(slack: FakeSlack, client: AsyncWebClient) -> None:
+async def test_fail_503_for_every_method(slack: LocalSlack, client: AsyncWebClient) -> None:
     slack.fail("*", status=503, times=2)
     for call in (client.auth_test(), client.users_info(user="U0BOB")):
         with pytest.raises(SlackApiError) as err:
@@ -252,7 +252,7 @@ async def test_fail_503_for_every_method(slack: FakeSlack, client: AsyncWebClien
     assert (await client.auth_test())["ok"] is True
 
 
-async def test_rate_limit_429_with_retry_after(slack: FakeSlack, client: AsyncWebClient) -> None:
+async def test_rate_limit_429_with_retry_after(slack: LocalSlack, client: AsyncWebClient) -> None:
     slack.rate_limit("chat.update", retry_after=7, times=1)
     ts = (await client.chat_postMessage(channel=CHANNEL, text="v1"))["ts"]
     with pytest.raises(SlackApiError) as err:
@@ -266,7 +266,7 @@ async def test_rate_limit_429_with_retry_after(slack: FakeSlack, client: AsyncWe
     assert [c.status for c in slack.calls_to("chat.update")] == [429, 200]
 
 
-async def test_hang_makes_client_time_out(slack: FakeSlack) -> None:
+async def test_hang_makes_client_time_out(slack: LocalSlack) -> None:
     impatient = AsyncWebClient(token=TOKEN, base_url=slack.base_url, timeout=0.2, retry_handlers=[])  # type: ignore[arg-type]  # float works
     slack.hang("chat.postMessage", seconds=0.6, times=1)
     with pytest.raises(TimeoutError):
@@ -278,7 +278,7 @@ async def test_hang_makes_client_time_out(slack: FakeSlack) -> None:
     assert [m.text for m in slack.messages(CHANNEL)] == ["fast"]  # the hung call changed nothing
 
 
-async def test_hang_with_process_is_a_lost_response(slack: FakeSlack) -> None:
+async def test_hang_with_process_is_a_lost_response(slack: LocalSlack) -> None:
     impatient = AsyncWebClient(token=TOKEN, base_url=slack.base_url, timeout=0.1, retry_handlers=[])  # type: ignore[arg-type]  # float works
     slack.hang("chat.postMessage", seconds=0.3, process=True)
     with pytest.raises(TimeoutError):
@@ -287,7 +287,7 @@ async def test_hang_with_process_is_a_lost_response(slack: FakeSlack) -> None:
     assert [m.text for m in msgs] == ["did it post?"]
 
 
-async def test_error_injection(slack: FakeSlack, client: AsyncWebClient) -> None:
+async def test_error_injection(slack: LocalSlack, client: AsyncWebClient) -> None:
     slack.error("chat.postMessage", "channel_not_found", times=1)
     with pytest.raises(SlackApiError) as err:
         await client.chat_postMessage(channel=CHANNEL, text="x")
@@ -298,7 +298,7 @@ async def test_error_injection(slack: FakeSlack, client: AsyncWebClient) -> None
     assert len(slack.messages(CHANNEL)) == 1
 
 
-async def test_faults_apply_in_scripted_order(slack: FakeSlack, client: AsyncWebClient) -> None:
+async def test_faults_apply_in_scripted_order(slack: LocalSlack, client: AsyncWebClient) -> None:
     slack.fail("chat.postMessage")
     slack.rate_limit("*", retry_after=1)
     statuses = []
@@ -310,7 +310,7 @@ async def test_faults_apply_in_scripted_order(slack: FakeSlack, client: AsyncWeb
     assert statuses == [500, 429, 200]
 
 
-async def test_per_channel_rate_limit(slack: FakeSlack, client: AsyncWebClient) -> None:
+async def test_per_channel_rate_limit(slack: LocalSlack, client: AsyncWebClient) -> None:
     for i in range(5):  # off by default
         await client.chat_postMessage(channel=CHANNEL, text=str(i))
     slack.per_channel_limit(per_second=1, burst=1)
@@ -328,7 +328,7 @@ async def test_per_channel_rate_limit(slack: FakeSlack, client: AsyncWebClient) 
 # ---------------------------------------------------------------------- response_url
 
 
-async def test_response_url_posts_are_recorded(slack: FakeSlack) -> None:
+async def test_response_url_posts_are_recorded(slack: LocalSlack) -> None:
     url = slack.response_url("cmd-1")
     assert url.startswith(slack.url)
     async with aiohttp.ClientSession() as session:
@@ -352,7 +352,7 @@ async def test_response_url_posts_are_recorded(slack: FakeSlack) -> None:
 # ---------------------------------------------------------------------- wait_for
 
 
-async def test_wait_for_returns_once_predicate_holds(slack: FakeSlack, client: AsyncWebClient) -> None:
+async def test_wait_for_returns_once_predicate_holds(slack: LocalSlack, client: AsyncWebClient) -> None:
     async def later() -> None:
         await asyncio.sleep(0.05)
         await client.chat_postMessage(channel=CHANNEL, text="one")
@@ -366,7 +366,7 @@ async def test_wait_for_returns_once_predicate_holds(slack: FakeSlack, client: A
     await task
 
 
-async def test_wait_for_times_out_with_summary(slack: FakeSlack, client: AsyncWebClient) -> None:
+async def test_wait_for_times_out_with_summary(slack: LocalSlack, client: AsyncWebClient) -> None:
     await client.chat_postMessage(channel=CHANNEL, text="only one")
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -382,7 +382,7 @@ async def test_wait_for_times_out_with_summary(slack: FakeSlack, client: AsyncWe
 
 
 async def test_stop_is_idempotent_and_prompt_with_hung_requests() -> None:
-    fake = FakeSlack()
+    fake = LocalSlack("xoxb-test")
     await fake.start()
     fake.hang("auth.test", seconds=30)
     request = asyncio.create_task(AsyncWebClient(token=TOKEN, base_url=fake.base_url).auth_test())

@@ -19,8 +19,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.local_slack import LocalSlack
 from bot.playground import add_playground
 from bot.playground.routes import PLAYGROUND
+from bot.runtime.child_environment import free_port
 from bot.runtime.settings import Settings
-from tests.e2e.bot_process import free_port
 
 ALICE, BOB = "U0ALICE", "U0BOB"
 INCIDENTS = "C0INCIDENTS"

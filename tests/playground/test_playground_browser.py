@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Locator, Page, expect
 
-from tests.e2e.bot_process import REPO, BotProcess, clean_environment, free_port
+from bot.runtime.child_environment import REPO, clean_environment, free_port
+from tests.e2e.bot_process import BotProcess
 from tests.playground.browser import chromium
 
 ARTIFACTS = REPO / "test-artifacts"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import asyncpg
 
-from tests.e2e.bot_process import free_port
+from bot.runtime.child_environment import free_port
 
 PG_BIN = Path(os.environ.get("FIREBREAK_PG_BIN", "/usr/lib/postgresql/15/bin"))
 PG_USER = "postgres"

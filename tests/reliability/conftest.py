@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.local_slack import LocalSlack
 from storage.database import create_engine, database_config
 from tests.e2e.bot_process import BotProcess, bot_environment
 from tests.e2e.conftest import bot, database_url, migrated_template
-from tests.fake_slack import FakeSlack
 from tests.reliability import cluster as pg
 from tests.reliability.support import CapturedLogs
 
@@ -63,7 +63,7 @@ def captured_logs() -> Iterator[CapturedLogs]:
 
 
 @pytest.fixture
-async def spawn(slack: FakeSlack, database_url: str) -> AsyncIterator[Callable[..., Awaitable[BotProcess]]]:
+async def spawn(slack: LocalSlack, database_url: str) -> AsyncIterator[Callable[..., Awaitable[BotProcess]]]:
     """Start a healthy ``python -m bot`` on the test's database and fake Slack (extra environment
     variables as keywords); every replica started is killed at the end."""
     started: list[BotProcess] = []

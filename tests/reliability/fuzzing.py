@@ -18,12 +18,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.commands.usage import ALIASES
+from bot.local_slack import SlackState
+from bot.local_slack.payloads import new_event_id, new_trigger_id
 from bot.views import action_ids as ids
 from domain.lifecycle import Status
 from domain.severity import Severity
-from tests.e2e.payloads import API_APP_ID, BOT_USER, new_event_id, new_trigger_id
 
 T = TypeVar("T")
+_SLACK = SlackState()  # the ids of the local Slack the tests run against
+API_APP_ID, BOT_USER = _SLACK.app_id, _SLACK.bot_user_id
 # Per entry point; raise it for a deeper run: FIREBREAK_FUZZ_EXAMPLES=2000 pytest tests/reliability -k fuzz
 EXAMPLES = int(os.environ.get("FIREBREAK_FUZZ_EXAMPLES", "150"))
 

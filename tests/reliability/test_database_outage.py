@@ -21,6 +21,8 @@ import pytest
 from sqlalchemy import Table, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.local_slack import LocalSlack
+from bot.local_slack.payloads import mention_event
 from bot.receivers.slack.replies import SLACK_LAST_RETRY
 from bot.views import action_ids as ids
 from bot.views.listings import RESENT_LATER_TEXT, UNAVAILABLE_TEXT
@@ -33,8 +35,6 @@ from domain.severity import Severity
 from storage.schema import incident_events, incidents, outbox, processed_requests
 from tests.e2e.card_support import declared_count
 from tests.e2e.harness import ALICE, BOB, CHANNEL, BotUnderTest, Response
-from tests.e2e.payloads import mention_event
-from tests.fake_slack import FakeSlack
 from tests.reliability.cluster import ThrowawayCluster
 from tests.reliability.support import CapturedLogs, figures
 
@@ -104,7 +104,7 @@ async def drain(bot: BotUnderTest, within: float) -> float:
     return time.monotonic() - started
 
 
-def try_again_ephemerals(slack: FakeSlack, user: str) -> list[str]:
+def try_again_ephemerals(slack: LocalSlack, user: str) -> list[str]:
     return [e.text for e in slack.ephemerals(user) if e.text == UNAVAILABLE_TEXT]
 
 
@@ -116,7 +116,7 @@ async def assert_state_is_replay(bot: BotUnderTest, numbers: range) -> None:
 
 
 async def test_commands_during_a_postgres_restart_are_refused_cleanly_and_work_again_after(
-    throwaway_cluster: ThrowawayCluster, slack: FakeSlack, workspace: str, captured_logs: CapturedLogs
+    throwaway_cluster: ThrowawayCluster, slack: LocalSlack, workspace: str, captured_logs: CapturedLogs
 ) -> None:
     bot = await BotUnderTest(slack, throwaway_cluster.url, workspace).start()
     tally = Tally()
@@ -297,7 +297,7 @@ def resolve_values(summary: str) -> dict[str, dict[str, object]]:
 
 
 async def test_a_stream_of_commands_through_a_postgres_restart_loses_nothing(
-    throwaway_cluster: ThrowawayCluster, slack: FakeSlack, workspace: str, captured_logs: CapturedLogs
+    throwaway_cluster: ThrowawayCluster, slack: LocalSlack, workspace: str, captured_logs: CapturedLogs
 ) -> None:
     """Commands keep arriving while Postgres stops (some mid-transaction) and starts again: each
     is either applied once (and its audit line posted once) or answered "try again"; none is
@@ -379,7 +379,7 @@ async def test_a_stream_of_commands_through_a_postgres_restart_loses_nothing(
 
 
 async def test_a_message_slack_took_while_postgres_was_down_is_not_sent_again(
-    throwaway_cluster: ThrowawayCluster, slack: FakeSlack, workspace: str
+    throwaway_cluster: ThrowawayCluster, slack: LocalSlack, workspace: str
 ) -> None:
     bot = await BotUnderTest(slack, throwaway_cluster.url, workspace).start()
     try:

@@ -26,13 +26,13 @@ from sqlalchemy import Select, Text, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import Executable
 
+from bot.local_slack import LocalSlack
+from bot.local_slack.payloads import mention, new_event_id
 from bot.receivers.slack.fields import request_key
 from storage.idempotency import ProcessedRequests
 from storage.schema import incident_events, processed_requests
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.harness import ALICE, BOB, CAROL, CHANNEL
-from tests.e2e.payloads import mention, new_event_id
-from tests.fake_slack import FakeSlack
 from tests.reliability.support import figures
 from tests.reliability.test_database_outage import carrying
 from tests.reliability.test_replicas import say
@@ -56,7 +56,7 @@ _WAITING_FOR_A_LOCK = text("SELECT count(*) FROM pg_locks WHERE NOT granted")
 
 
 async def note(
-    replica: BotProcess, slack: FakeSlack, number: int, text: str, *, thread_ts: str, user: str, event_id: str = ""
+    replica: BotProcess, slack: LocalSlack, number: int, text: str, *, thread_ts: str, user: str, event_id: str = ""
 ) -> tuple[int | None, float]:
     """``@firebreak note INC-<number> <text>`` in the incident's thread, through ``replica``: its
     HTTP status and how long the answer took; None if there was none within GIVE_UP_SECONDS."""
@@ -88,7 +88,7 @@ def notes_with(text_: str) -> Select[int]:
 
 
 async def test_a_frozen_replica_holding_an_incident_delays_nobody_past_slacks_deadline(
-    slack: FakeSlack, database_engine: AsyncEngine, spawn: Callable[[], Awaitable[BotProcess]]
+    slack: LocalSlack, database_engine: AsyncEngine, spawn: Callable[[], Awaitable[BotProcess]]
 ) -> None:
     healthy, frozen = await spawn(), await spawn()
     first_home = await say(healthy, slack, "checkout is failing sev1")
@@ -162,7 +162,7 @@ async def test_a_frozen_replica_holding_an_incident_delays_nobody_past_slacks_de
     assert await healthy.signal(signal.SIGTERM) == 0, healthy.output()
 
 
-async def _told(slack: FakeSlack, text_: str) -> bool:
+async def _told(slack: LocalSlack, text_: str) -> bool:
     """Whether both authors of a note on INC-1 were told ``text_``."""
     return all(any(text_ in e.text for e in slack.ephemerals(user)) for user in (ALICE, DAVE))
 

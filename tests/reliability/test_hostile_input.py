@@ -21,13 +21,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.commands.grammar import Parsed, ParseError, parse
+from bot.local_slack import LocalSlack
+from bot.local_slack.payloads import FORM_TYPE, JSON_TYPE, interaction_form
 from bot.views.listings import error_text
 from domain.evolve import replay
 from domain.incident import Undeclared
 from storage.schema import incident_events, incidents, outbox
 from tests.e2e.harness import CHANNEL, BotUnderTest, Response
-from tests.e2e.payloads import FORM_TYPE, JSON_TYPE, interaction_form
-from tests.fake_slack import FakeSlack
 from tests.reliability.fuzzing import (
     EXAMPLES,
     HOSTILE_TEXT,
@@ -148,7 +148,7 @@ def answer_text(response: Response) -> str:
     return response.text
 
 
-async def check_aftermath(bot: BotUnderTest, slack: FakeSlack, logs: CapturedLogs) -> int:
+async def check_aftermath(bot: BotUnderTest, slack: LocalSlack, logs: CapturedLogs) -> int:
     """What must hold once the examples ran; returns the number of error logs (0)."""
     # Refusals queue a reply each, and delivery keeps to Slack's pace per channel.
     await bot.settle(within=30 + EXAMPLES / 5)
@@ -192,7 +192,7 @@ async def declared_card(bot: BotUnderTest) -> str:
 
 
 # ---------------------------------------------------------------------- the entry points
-async def test_events_api(bot: BotUnderTest, slack: FakeSlack, captured_logs: CapturedLogs) -> None:
+async def test_events_api(bot: BotUnderTest, slack: LocalSlack, captured_logs: CapturedLogs) -> None:
     card_ts = await declared_card(bot)
     _, mentioned = await bot.mention("fuzzed thread sev4")
     await bot.settle()
@@ -206,7 +206,7 @@ async def test_events_api(bot: BotUnderTest, slack: FakeSlack, captured_logs: Ca
     tally.figures("events", sum(tally.statuses.values()), await check_aftermath(bot, slack, captured_logs))
 
 
-async def test_slash_commands(bot: BotUnderTest, slack: FakeSlack, captured_logs: CapturedLogs) -> None:
+async def test_slash_commands(bot: BotUnderTest, slack: LocalSlack, captured_logs: CapturedLogs) -> None:
     await declared_card(bot)
     tally = Tally()
 
@@ -218,7 +218,7 @@ async def test_slash_commands(bot: BotUnderTest, slack: FakeSlack, captured_logs
     tally.figures("slash_commands", sum(tally.statuses.values()), await check_aftermath(bot, slack, captured_logs))
 
 
-async def test_block_actions(bot: BotUnderTest, slack: FakeSlack, captured_logs: CapturedLogs) -> None:
+async def test_block_actions(bot: BotUnderTest, slack: LocalSlack, captured_logs: CapturedLogs) -> None:
     card_ts = await declared_card(bot)
     tally = Tally()
 
@@ -230,7 +230,7 @@ async def test_block_actions(bot: BotUnderTest, slack: FakeSlack, captured_logs:
     tally.figures("block_actions", sum(tally.statuses.values()), await check_aftermath(bot, slack, captured_logs))
 
 
-async def test_view_submissions(bot: BotUnderTest, slack: FakeSlack, captured_logs: CapturedLogs) -> None:
+async def test_view_submissions(bot: BotUnderTest, slack: LocalSlack, captured_logs: CapturedLogs) -> None:
     await declared_card(bot)
     tally = Tally()
 
@@ -242,7 +242,7 @@ async def test_view_submissions(bot: BotUnderTest, slack: FakeSlack, captured_lo
     tally.figures("view_submissions", sum(tally.statuses.values()), await check_aftermath(bot, slack, captured_logs))
 
 
-async def test_raw_bodies(bot: BotUnderTest, slack: FakeSlack, captured_logs: CapturedLogs) -> None:
+async def test_raw_bodies(bot: BotUnderTest, slack: LocalSlack, captured_logs: CapturedLogs) -> None:
     """Not even a Slack payload: bodies of any shape, signed, under either content type."""
     tally = Tally()
     shapes = st.one_of(

@@ -8,11 +8,12 @@ limit is refused with 413 before it is read, signed or not, and changes nothing.
 from __future__ import annotations
 
 import json
-import urllib.parse
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.local_slack import LocalSlack
+from bot.local_slack.payloads import FORM_TYPE, JSON_TYPE, event_envelope, slash_form
 from bot.receivers.slack.endpoint import MAX_BODY_BYTES
 from bot.views import action_ids as ids
 from bot.views.modals import declare_modal, resolve_modal
@@ -20,8 +21,6 @@ from domain.incident import IncidentRef
 from domain.text import NOTE_MAX, SUMMARY_MAX, TITLE_MAX
 from storage.schema import incident_events, outbox, processed_requests
 from tests.e2e.harness import ALICE, CHANNEL, BotUnderTest
-from tests.e2e.payloads import FORM_TYPE, JSON_TYPE, event_envelope, slash_form
-from tests.fake_slack import FakeSlack
 from tests.reliability.support import figures
 
 pytestmark = pytest.mark.slow
@@ -65,7 +64,7 @@ async def test_a_field_over_its_limit_is_refused_clearly_by_slash_command(
     assert (await bot.incident(1)).version == 1
 
 
-async def test_a_field_over_its_limit_is_refused_clearly_in_a_thread(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_a_field_over_its_limit_is_refused_clearly_in_a_thread(bot: BotUnderTest, slack: LocalSlack) -> None:
     response, message = await bot.mention("limits by mention sev3")
     assert response.status == 200
     await bot.card(1)
@@ -103,17 +102,19 @@ async def test_a_field_over_its_limit_is_an_inline_error_in_the_forms(bot: BotUn
 
 @pytest.mark.parametrize("signed", [True, False], ids=["signed", "unsigned"])
 async def test_a_body_over_the_limit_gets_413_and_changes_nothing(
-    bot: BotUnderTest, slack: FakeSlack, signed: bool
+    bot: BotUnderTest, slack: LocalSlack, signed: bool
 ) -> None:
     before, calls = await totals(bot), len(slack.calls)
     padding = "x" * (MAX_BODY_BYTES + 1)
-    slash = urllib.parse.urlencode(
-        slash_form(bot.workspace, ALICE, CHANNEL, f"declare Huge {padding}", slack.response_url("huge"))
+    huge = f"declare Huge {padding}"
+    slash = slash_form(
+        slack.state, ALICE, CHANNEL, huge, response_url=slack.response_url("huge"), team_id=bot.workspace
     )
     event = json.dumps(
         event_envelope(
-            bot.workspace,
+            slack.state,
             {"type": "app_mention", "user": ALICE, "channel": CHANNEL, "ts": "1700000099.000001", "text": padding},
+            team_id=bot.workspace,
         )
     )
 
@@ -133,7 +134,8 @@ async def test_a_body_over_the_limit_gets_413_and_changes_nothing(
 
 async def test_a_body_just_under_the_limit_is_read_and_its_text_refused_by_length(bot: BotUnderTest) -> None:
     """The limit is on the body, not on what Slack could send: the field limits answer long text."""
-    overhead = len(urllib.parse.urlencode(slash_form(bot.workspace, ALICE, CHANNEL, "note INC-1 ", "http://x/y")))
+    form = slash_form(bot.slack.state, ALICE, CHANNEL, "note INC-1 ", response_url="http://x/y", team_id=bot.workspace)
+    overhead = len(form)
     text = "note INC-1 " + "n" * (MAX_BODY_BYTES - overhead - 200)
     assert "Declared INC-1" in (await bot.slash("declare Limits target sev3")).json()["text"]
 

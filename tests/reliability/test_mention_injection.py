@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import pytest
 
+from bot.local_slack import LocalSlack
 from bot.views import action_ids as ids
 from bot.views.modals import declare_modal, resolve_modal
 from domain.incident import IncidentRef
 from domain.lifecycle import Status
 from tests.e2e.harness import ALICE, CHANNEL, BotUnderTest, Response
-from tests.fake_slack import FakeSlack
 from tests.reliability.support import figures, live_markup
 
 pytestmark = pytest.mark.slow
@@ -34,7 +34,7 @@ def text_value(value: str) -> dict[str, object]:
     return {ids.INPUT: {"type": "plain_text_input", "value": value}}
 
 
-async def test_typed_markup_never_becomes_a_ping_or_a_link(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_typed_markup_never_becomes_a_ping_or_a_link(bot: BotUnderTest, slack: LocalSlack) -> None:
     acks: list[Response] = []
 
     async def slash(text: str) -> None:

@@ -20,12 +20,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.local_slack import Call, LocalSlack
+from bot.local_slack.payloads import mention
 from storage.database import create_engine, database_config
 from storage.schema import incident_events, incidents, outbox
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.harness import ALICE, CHANNEL
-from tests.e2e.payloads import mention
-from tests.fake_slack import Call, FakeSlack
 from tests.reliability.support import figures
 from tests.waiting import poll
 
@@ -44,7 +44,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-async def say(replica: BotProcess, slack: FakeSlack, text: str, *, thread_ts: str | None = None) -> str:
+async def say(replica: BotProcess, slack: LocalSlack, text: str, *, thread_ts: str | None = None) -> str:
     """``@firebreak <text>`` delivered to ``replica``; the mentioning message's ts."""
     envelope, message = mention(
         slack.state, team_id=slack.state.team_id, user=ALICE, channel=CHANNEL, text=text, thread_ts=thread_ts
@@ -79,21 +79,21 @@ def seconds_until(row: Any) -> float:
     return float((row["next_attempt_at"] - datetime.now(UTC)).total_seconds())
 
 
-def posted(slack: FakeSlack) -> list[Call]:
+def posted(slack: LocalSlack) -> list[Call]:
     return [call for call in slack.calls_to("chat.postMessage") if call.ok]
 
 
-def cards_of(slack: FakeSlack, number: int) -> list[Call]:
+def cards_of(slack: LocalSlack, number: int) -> list[Call]:
     return [c for c in posted(slack) if c.args.get("blocks") and f"INC-{number} ·" in str(c.args.get("text"))]
 
 
-def audit_lines(slack: FakeSlack) -> list[str]:
+def audit_lines(slack: LocalSlack) -> list[str]:
     """Every line of every thread message Slack accepted (audit lines may be merged into one)."""
     return [line for c in posted(slack) if c.args.get("thread_ts") for line in str(c.args["text"]).splitlines()]
 
 
 async def test_the_surviving_replica_delivers_everything_once(
-    slack: FakeSlack, engine: AsyncEngine, spawn: Callable[[], Awaitable[BotProcess]]
+    slack: LocalSlack, engine: AsyncEngine, spawn: Callable[[], Awaitable[BotProcess]]
 ) -> None:
     slack.fail("chat.postMessage", status=500, times=None)  # Slack is down: everything stays pending
     first, second = await spawn(), await spawn()
@@ -165,7 +165,7 @@ async def test_the_surviving_replica_delivers_everything_once(
 
 
 async def test_a_send_cut_off_by_the_kill_is_taken_over_after_its_lease(
-    slack: FakeSlack, engine: AsyncEngine, spawn: Callable[[], Awaitable[BotProcess]]
+    slack: LocalSlack, engine: AsyncEngine, spawn: Callable[[], Awaitable[BotProcess]]
 ) -> None:
     """The harder case: the killed replica was in the middle of sending (Slack had not answered).
     Its row stays leased to it; the survivor takes it over once the lease (60 s) runs out."""

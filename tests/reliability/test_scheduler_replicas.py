@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.local_slack import LocalSlack
+from bot.local_slack.payloads import mention
 from storage.database import create_engine, database_config
 from storage.schema import incident_events, incidents
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.harness import ALICE
-from tests.e2e.payloads import mention
-from tests.fake_slack import FakeSlack
 from tests.reliability.support import figures
 
 pytestmark = pytest.mark.slow
@@ -46,7 +46,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 async def test_two_scheduler_processes_remind_once_per_due_time(
-    spawn: Callable[..., Awaitable[BotProcess]], slack: FakeSlack, engine: AsyncEngine, tmp_path: Path
+    spawn: Callable[..., Awaitable[BotProcess]], slack: LocalSlack, engine: AsyncEngine, tmp_path: Path
 ) -> None:
     config = tmp_path / "firebreak.toml"
     config.write_text(CONFIG)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import signal
-import urllib.parse
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -19,12 +18,13 @@ from dataclasses import replace
 import aiohttp
 import pytest
 
+from bot.local_slack import LocalSlack
+from bot.local_slack.payloads import FORM_TYPE, JSON_TYPE, click, interaction_form, mention, slash_form
+from bot.local_slack.signing import signature_headers
+from bot.runtime.child_environment import clean_environment, free_port
 from bot.views import action_ids as ids
-from tests.e2e.bot_process import BotProcess, clean_environment, free_port
+from tests.e2e.bot_process import BotProcess
 from tests.e2e.harness import ALICE, CHANNEL, BotUnderTest
-from tests.e2e.payloads import FORM_TYPE, JSON_TYPE, block_actions, interaction_form, mention, slash_form
-from tests.e2e.signing import slack_signature_headers
-from tests.fake_slack import FakeSlack
 from tests.reliability.support import CapturedLogs, figures
 
 pytestmark = pytest.mark.slow
@@ -36,8 +36,8 @@ UNREACHABLE = "http://127.0.0.1:9"  # nothing listens there: the AI is unavailab
 
 
 @pytest.fixture
-async def token_slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack(token=BOT_TOKEN) as fake:
+async def token_slack() -> AsyncIterator[LocalSlack]:
+    async with LocalSlack(token=BOT_TOKEN) as fake:
         yield fake
 
 
@@ -50,7 +50,7 @@ class Client:
         self.response_urls: list[str] = []
 
     async def post(self, body: str, content_type: str, *, secret: str = SIGNING_SECRET) -> int:
-        headers = {"Content-Type": content_type, **slack_signature_headers(secret, body)}
+        headers = {"Content-Type": content_type, **signature_headers(secret, body)}
         self.signatures.append(headers["X-Slack-Signature"])
         async with (
             aiohttp.ClientSession() as session,
@@ -60,7 +60,7 @@ class Client:
             return response.status
 
 
-async def exercise(client: Client, slack: FakeSlack, team: str) -> None:
+async def exercise(client: Client, slack: LocalSlack, team: str) -> None:
     """A little of everything the bot logs about."""
 
     async def say(text: str, thread_ts: str | None = None) -> str:
@@ -73,8 +73,8 @@ async def exercise(client: Client, slack: FakeSlack, team: str) -> None:
     async def slash(text: str) -> None:
         response_url = slack.response_url(f"secret-{uuid.uuid4().hex}")
         client.response_urls.append(response_url)
-        form = slash_form(team, ALICE, CHANNEL, text, response_url)
-        assert await client.post(urllib.parse.urlencode(form), FORM_TYPE) == 200
+        form = slash_form(slack.state, ALICE, CHANNEL, text, response_url=response_url, team_id=team)
+        assert await client.post(form, FORM_TYPE) == 200
 
     home = await say("checkout is failing sev1")
     await say("note looking at the load balancer", thread_ts=home)
@@ -84,8 +84,9 @@ async def exercise(client: Client, slack: FakeSlack, team: str) -> None:
     await slash("frobnicate")
     await slack.wait_for(lambda s: [m for m in s.messages(CHANNEL) if m.blocks], what="a card")
     card = next(m for m in slack.messages(CHANNEL) if m.blocks)
-    click = block_actions(team, ALICE, card, ids.ACK, slack.response_url(f"secret-{uuid.uuid4().hex}"))
-    assert await client.post(interaction_form(click), FORM_TYPE) == 200
+    response_url = slack.response_url(f"secret-{uuid.uuid4().hex}")
+    ack = click(slack.state, ALICE, card, ids.ACK, response_url=response_url, team_id=team)
+    assert await client.post(interaction_form(ack), FORM_TYPE) == 200
     envelope, _ = mention(slack.state, team_id=team, user=ALICE, channel=CHANNEL, text="forged")
     assert await client.post(json.dumps(envelope), JSON_TYPE, secret="a-forgers-guess") == 401
     assert await client.post("{broken", JSON_TYPE) == 400
@@ -98,7 +99,7 @@ def secrets(client: Client) -> dict[str, str]:
     return found
 
 
-async def test_python_m_bot_at_debug_logs_no_secret(token_slack: FakeSlack, database_url: str) -> None:
+async def test_python_m_bot_at_debug_logs_no_secret(token_slack: LocalSlack, database_url: str) -> None:
     env = clean_environment(
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
@@ -137,7 +138,7 @@ async def test_python_m_bot_at_debug_logs_no_secret(token_slack: FakeSlack, data
 
 
 async def test_the_bot_in_process_logs_no_secret(
-    token_slack: FakeSlack, database_url: str, workspace: str, captured_logs: CapturedLogs
+    token_slack: LocalSlack, database_url: str, workspace: str, captured_logs: CapturedLogs
 ) -> None:
     bot = BotUnderTest(token_slack, database_url, workspace)
     bot.settings = replace(

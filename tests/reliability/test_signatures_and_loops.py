@@ -16,20 +16,19 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from bot.views import action_ids as ids
-from bot.views.modals import declare_modal
-from storage.schema import incident_events, incidents, outbox, processed_requests
-from tests.e2e.harness import ALICE, CHANNEL, SIGNING_SECRET, BotUnderTest
-from tests.e2e.payloads import (
-    BOT_USER,
+from bot.local_slack import LocalSlack
+from bot.local_slack.payloads import (
     FORM_TYPE,
     JSON_TYPE,
     event_envelope,
     interaction_form,
     view_submission,
 )
-from tests.e2e.signing import slack_signature_headers
-from tests.fake_slack import FakeSlack
+from bot.local_slack.signing import signature_headers
+from bot.views import action_ids as ids
+from bot.views.modals import declare_modal
+from storage.schema import incident_events, incidents, outbox, processed_requests
+from tests.e2e.harness import ALICE, CHANNEL, SIGNING_SECRET, BotUnderTest
 from tests.reliability.support import CapturedLogs, figures
 
 pytestmark = pytest.mark.slow
@@ -55,18 +54,20 @@ def declare_submission(bot: BotUnderTest, title: str, view_id: str) -> str:
         ids.DECLARE_TITLE_BLOCK: {ids.INPUT: {"type": "plain_text_input", "value": title}},
         ids.DECLARE_SEVERITY_BLOCK: {ids.INPUT: {"selected_option": {"value": "SEV2"}}},
     }
-    return interaction_form(view_submission(bot.workspace, ALICE, declare_modal(CHANNEL), values, view_id))
+    return interaction_form(
+        view_submission(bot.slack.state, ALICE, declare_modal(CHANNEL), values, team_id=bot.workspace, view_id=view_id)
+    )
 
 
 def forged(body: str) -> dict[str, str]:
-    return slack_signature_headers("not-the-signing-secret", body)
+    return signature_headers("not-the-signing-secret", body)
 
 
 def stale(body: str) -> dict[str, str]:
-    return slack_signature_headers(SIGNING_SECRET, body, timestamp=int(time.time()) - SIX_MINUTES)
+    return signature_headers(SIGNING_SECRET, body, timestamp=int(time.time()) - SIX_MINUTES)
 
 
-async def test_a_forged_or_stale_modal_submission_is_refused(bot: BotUnderTest, slack: FakeSlack) -> None:
+async def test_a_forged_or_stale_modal_submission_is_refused(bot: BotUnderTest, slack: LocalSlack) -> None:
     before = await totals(bot)
     body = declare_submission(bot, "Forged outage", "V0FORGED01")
     statuses = [(await bot.post(body, FORM_TYPE, headers=sign(body), signed=False)).status for sign in (forged, stale)]
@@ -89,7 +90,7 @@ async def test_a_forged_or_stale_modal_submission_is_refused(bot: BotUnderTest, 
     ids=["broken-json", "json-list", "event-not-object", "broken-payload", "no-actions", "view-not-object"],
 )
 async def test_a_body_that_is_no_slack_payload_is_refused_without_a_500(
-    bot: BotUnderTest, slack: FakeSlack, body: str, content_type: str
+    bot: BotUnderTest, slack: LocalSlack, body: str, content_type: str
 ) -> None:
     """Bolt reads such a body before checking its signature, and raised on it (a 500): now the
     signature is checked first, so a forgery gets 401, and the same body correctly signed gets 400
@@ -139,7 +140,9 @@ async def test_a_signed_view_submission_without_a_view_type_gets_400_and_one_log
 ) -> None:
     """Bolt logged two ERROR lines (KeyError 'type') for it; error logs must mean something."""
     values: dict[str, dict[str, Any]] = {ids.DECLARE_TITLE_BLOCK: {ids.INPUT: {"value": "Typeless view"}}}
-    payload = view_submission(bot.workspace, ALICE, declare_modal(CHANNEL), values, "V0TYPELESS")
+    payload = view_submission(
+        bot.slack.state, ALICE, declare_modal(CHANNEL), values, team_id=bot.workspace, view_id="V0TYPELESS"
+    )
     del payload["view"]["type"]
     before = await totals(bot)
     response = await bot.interact(payload)
@@ -191,12 +194,13 @@ def event(**fields: Any) -> dict[str, Any]:
 
 
 async def test_messages_from_the_bot_itself_and_from_other_bots_are_ignored(
-    bot: BotUnderTest, slack: FakeSlack
+    bot: BotUnderTest, slack: LocalSlack
 ) -> None:
-    declare = f"<@{BOT_USER}> declare loop test sev1"
+    bot_user = slack.state.bot_user_id
+    declare = f"<@{bot_user}> declare loop test sev1"
     loops = [
-        event(user=BOT_USER, text=declare),  # the bot's own user
-        event(user=BOT_USER, bot_id="B0FIREBOT", text=declare),  # the bot's own message
+        event(user=bot_user, text=declare),  # the bot's own user
+        event(user=bot_user, bot_id="B0FIREBOT", text=declare),  # the bot's own message
         event(bot_id="B0FIREBOT", text=declare),
         event(user="U0OTHERBOT", bot_id="B0OTHERBOT", text=declare),  # another bot
         event(bot_id="B0OTHERBOT", subtype="bot_message", text=declare),
@@ -204,7 +208,10 @@ async def test_messages_from_the_bot_itself_and_from_other_bots_are_ignored(
         event(user=ALICE, bot_id="B0OTHERBOT", text=declare),  # posted by an app as a user
     ]
     before = await totals(bot)
-    statuses = [(await bot.post(json.dumps(event_envelope(bot.workspace, e)), JSON_TYPE)).status for e in loops]
+    statuses = [
+        (await bot.post(json.dumps(event_envelope(slack.state, e, team_id=bot.workspace)), JSON_TYPE)).status
+        for e in loops
+    ]
     await asyncio.sleep(0.3)
     await bot.settle()
 
@@ -213,7 +220,9 @@ async def test_messages_from_the_bot_itself_and_from_other_bots_are_ignored(
     assert [c for c in slack.calls if c.method != "auth.test"] == [], slack.summary()
 
     # The control: the same mention from a person is a declaration.
-    person = await bot.post(json.dumps(event_envelope(bot.workspace, event(user=ALICE, text=declare))), JSON_TYPE)
+    person = await bot.post(
+        json.dumps(event_envelope(slack.state, event(user=ALICE, text=declare), team_id=bot.workspace)), JSON_TYPE
+    )
     assert person.status == 200
     assert (await bot.incident(1)).title == "loop test"
     figures("bot_loops", bot_or_self_events_sent=len(loops), applied=0, slack_calls=0)

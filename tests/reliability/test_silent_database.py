@@ -21,12 +21,12 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.local_slack import LocalSlack
 from bot.views import action_ids as ids
 from bot.views.listings import UNAVAILABLE_TEXT
 from bot.views.modals import declare_modal
 from storage.database import PING_AFTER_IDLE_SECONDS
 from tests.e2e.harness import BOB, CAROL, CHANNEL, BotUnderTest, Response
-from tests.fake_slack import FakeSlack
 from tests.reliability.support import CapturedLogs, figures
 from tests.reliability.tcp_proxy import SilenceableProxy
 from tests.reliability.test_database_outage import (
@@ -72,7 +72,7 @@ async def answered_in(send: Callable[[], Awaitable[Response]], after: float) -> 
 async def test_requests_while_the_database_host_is_silent_are_answered_in_time(
     proxy: SilenceableProxy,
     database_engine: AsyncEngine,
-    slack: FakeSlack,
+    slack: LocalSlack,
     workspace: str,
     captured_logs: CapturedLogs,
 ) -> None:
@@ -148,5 +148,5 @@ async def _first(pending: Awaitable[tuple[Response, object]]) -> Response:
     return (await pending)[0]
 
 
-async def _both_told(slack: FakeSlack) -> bool:
+async def _both_told(slack: LocalSlack) -> bool:
     return bool(slack.ephemerals(BOB)) and bool(try_again_ephemerals(slack, CAROL))

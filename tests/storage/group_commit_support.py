@@ -24,14 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from bot.handler.runner import Change, CommandRunner, Duplicate
 from domain.commands import AddNote
 from domain.events import NoteAdded
-from storage.event_store import RecordedEvent
 from storage.idempotency import ProcessedRequests
 from storage.incident_lookup import Candidates, Finder, Lookup
-from storage.incident_repository import StoredIncident
-from storage.outbox import OutboxMessage
 from storage.schema import incidents, outbox
+from storage.stored import OutboxMessage, RecordedEvent, StoredIncident
 from storage.unit_of_work import UnitOfWork
-from tests.storage.helpers import T0, at, declare, declare_command, replayed
+from tests.builders import T0, at
+from tests.storage.helpers import declare, declare_command, replayed
 
 Outcome = Change | Duplicate | BaseException
 

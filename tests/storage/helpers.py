@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,20 +11,18 @@ from bot.handler.runner import Change, CommandRunner, Duplicate
 from domain.commands import Declare
 from domain.evolve import replay
 from domain.incident import Incident, IncidentRef, Undeclared
-from domain.severity import Severity
-from storage.outbox import OutboxMessage
 from storage.schema import incident_events, outbox, processed_requests
+from storage.stored import OutboxMessage
 from storage.unit_of_work import UnitOfWork
+from tests import builders
+from tests.builders import T0
 
-T0 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
-
-
-def at(minutes: float) -> datetime:
-    return T0 + timedelta(minutes=minutes)
+STORAGE_CHANNEL = "CINC"
 
 
-def declare_command(title: str = "Checkout is down", thread_ts: str | None = None) -> Declare:
-    return Declare(actor="UREPORTER", title=title, severity=Severity.SEV2, channel_id="CINC", thread_ts=thread_ts)
+def declare_command(title: str = "Checkout is failing", thread_ts: str | None = None) -> Declare:
+    """The tests' Declare, in the storage tests' channel and (unless given) in no thread."""
+    return builders.declare_command(title, channel_id=STORAGE_CHANNEL, thread_ts=thread_ts)
 
 
 def card_effect(change: Change) -> Sequence[OutboxMessage]:

@@ -14,16 +14,14 @@ from bot.handler.runner import CommandRunner
 from domain.events import Assigned, NoteAdded
 from domain.incident import Incident, SlackSource
 from domain.sla import SlaClocks
-from storage.batch_writes import BatchWrites
-from storage.event_store import RecordedEvent
-from storage.incident_repository import ConcurrentModification
-from storage.incident_rows import incident_values
-from storage.outbox import OutboxMessage
+from storage.lock_waits import ConcurrentModification
 from storage.postgres_writes import PROJECTED
+from storage.rows import incident_values
 from storage.schema import incident_events, incidents, outbox, processed_requests
+from storage.stored import BatchWrites, OutboxMessage, RecordedEvent
 from storage.unit_of_work import UnitOfWork
-from tests.domain.builders import declared
-from tests.storage.helpers import T0, at, declare
+from tests.builders import T0, at, declared
+from tests.storage.helpers import declare
 
 
 async def _two_incidents(engine: AsyncEngine, workspace: str) -> list[tuple[int, Incident]]:

@@ -11,7 +11,8 @@ from domain.commands import AddNote, Assign, ChangeSeverity, IncidentCommand
 from domain.errors import DomainError
 from domain.severity import Severity
 from storage.unit_of_work import UnitOfWork
-from tests.storage.helpers import T0, at, card_effect, count_rows, declare, declare_command, replayed
+from tests.builders import T0, at
+from tests.storage.helpers import card_effect, count_rows, declare, declare_command, replayed
 
 CONCURRENCY = 50
 

@@ -4,18 +4,17 @@ partial index on next_due_at, so its cost follows the due clocks, not the table.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import create_engine, database_config, unbounded
+from storage.dialects import dialect_of
 from storage.incident_repository import due_query
 from storage.migrate import upgrade
-from tests.databases import fresh_postgres_database
-
-NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+from storage.scratch_databases import fresh_postgres_database
+from tests.builders import T0
 
 _FILL = """
 WITH p AS (SELECT CAST(:now AS timestamptz) AS now, CAST(:closed AS integer) AS closed)
@@ -39,7 +38,7 @@ async def crowded_engine() -> AsyncIterator[AsyncEngine]:
         # Filling 101,000 rows is no request: it may take longer than one may.
         async with unbounded(engine) as filling:
             async with filling.begin() as connection:
-                await connection.execute(text(_FILL), {"closed": 100_000, "total": 101_000, "now": NOW})
+                await connection.execute(text(_FILL), {"closed": 100_000, "total": 101_000, "now": T0})
             async with filling.connect() as connection:
                 await connection.execute(text("COMMIT"))
                 await connection.execute(text("ANALYZE incidents"))
@@ -48,11 +47,11 @@ async def crowded_engine() -> AsyncIterator[AsyncEngine]:
 
 
 async def test_due_clock_claim_uses_the_partial_index(crowded_engine: AsyncEngine) -> None:
-    query = due_query(NOW, 200, skip_locked=True)
+    query = dialect_of(crowded_engine).skip_locked(due_query(T0, 200))
     statement = str(query.compile(dialect=crowded_engine.dialect, compile_kwargs={"literal_binds": True}))
     async with crowded_engine.connect() as connection:
         plan = "\n".join(row[0] for row in await connection.execute(text(f"EXPLAIN {statement}")))
-        due = await connection.execute(text("SELECT count(*) FROM incidents WHERE next_due_at <= :now"), {"now": NOW})
+        due = await connection.execute(text("SELECT count(*) FROM incidents WHERE next_due_at <= :now"), {"now": T0})
         due_count = due.scalar_one()
     assert "ix_incidents_next_due_at" in plan, plan
     assert "Seq Scan on incidents" not in plan, plan

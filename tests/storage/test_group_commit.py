@@ -18,6 +18,7 @@ from domain.errors import InvalidTransition, NothingToChange, UnknownIncident
 from domain.incident import Incident, IncidentRef
 from domain.severity import Severity
 from storage.unit_of_work import UnitOfWork
+from tests.builders import at
 from tests.storage.group_commit_support import (
     Boom,
     HeldLock,
@@ -38,7 +39,7 @@ from tests.storage.group_commit_support import (
     timeline,
     together,
 )
-from tests.storage.helpers import at, card_effect, count_rows, declare
+from tests.storage.helpers import card_effect, count_rows, declare
 
 # --- batching ----------------------------------------------------------------------------------
 

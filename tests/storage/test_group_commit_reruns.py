@@ -16,11 +16,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.handler.runner import Change, CommandRunner, Duplicate
+from bot.runtime.child_environment import free_port
 from domain.incident import IncidentRef
 from storage.database import create_engine, database_config
-from storage.outbox import OutboxMessage
+from storage.stored import OutboxMessage
 from storage.unit_of_work import UnitOfWork
-from tests.e2e.bot_process import free_port
+from tests.builders import at
 from tests.storage.group_commit_support import (
     HeldLock,
     change_of,
@@ -38,7 +39,7 @@ from tests.storage.group_commit_support import (
     together,
     waited_for,
 )
-from tests.storage.helpers import at, card_effect, count_rows, declare, replayed
+from tests.storage.helpers import card_effect, count_rows, declare, replayed
 
 # --- the whole batch fails ---------------------------------------------------------------------
 

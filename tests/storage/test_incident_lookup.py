@@ -13,11 +13,12 @@ from bot.handler.runner import Change, CommandRunner
 from domain.commands import Close, Resolve
 from storage.database import create_engine, database_config
 from storage.incident_lookup import Lookup
-from storage.incident_repository import _POSTGRES_CANDIDATES
 from storage.migrate import upgrade
+from storage.postgres import CANDIDATES
+from storage.scratch_databases import fresh_postgres_database
 from storage.unit_of_work import UnitOfWork
-from tests.databases import fresh_postgres_database
-from tests.storage.helpers import T0, applied, at, declare_command
+from tests.builders import T0, at
+from tests.storage.helpers import applied, declare_command
 
 
 async def declare_in(runner: CommandRunner, workspace: str, channel: str, thread_ts: str | None = None) -> Change:
@@ -124,8 +125,8 @@ async def test_postgres_reads_every_kind_of_lookup_by_index_among_many_incidents
             await connection.execute(f"SET plan_cache_mode = {plan_cache_mode}")
             # INC-42 by name, INC-7 by its thread, C8's open ones (none) and C10's resolved ones.
             arrays = (["TPLAN"], [42], ["TPLAN"], ["C7"], ["7.000100"], ["TPLAN"], ["C8"], ["TPLAN"], ["C10"])
-            plan = "\n".join(row[0] for row in await connection.fetch("EXPLAIN " + _POSTGRES_CANDIDATES[True], *arrays))
-            found = await connection.fetch(_POSTGRES_CANDIDATES[False], *arrays)
+            plan = "\n".join(row[0] for row in await connection.fetch("EXPLAIN " + CANDIDATES[True], *arrays))
+            found = await connection.fetch(CANDIDATES[False], *arrays)
         finally:
             await connection.close()
     assert "Seq Scan on incidents" not in plan, plan

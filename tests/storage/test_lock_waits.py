@@ -15,6 +15,7 @@ from bot.handler.runner import CommandRunner
 from storage.database import PING_AFTER_IDLE_SECONDS, SESSION_BOUNDS, create_engine, database_config, unbounded
 from storage.lock_waits import Busy
 from storage.schema import workspace_counters
+from tests.builders import at
 from tests.storage.group_commit_support import (
     WAIT_SECONDS,
     HeldLock,
@@ -24,7 +25,7 @@ from tests.storage.group_commit_support import (
     notes_in,
     together,
 )
-from tests.storage.helpers import at, card_effect, count_rows, declare, declare_command
+from tests.storage.helpers import card_effect, count_rows, declare, declare_command
 
 
 async def test_a_command_on_a_locked_incident_is_refused_and_its_batch_applies(

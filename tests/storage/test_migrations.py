@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.database import create_engine, database_config
 from storage.migrate import downgrade, upgrade
 from storage.schema import metadata
-from tests.databases import fresh_postgres_database
+from storage.scratch_databases import fresh_postgres_database
 
 TABLES = {"incidents", "incident_events", "outbox", "processed_requests", "workspace_counters"}
 

@@ -12,9 +12,10 @@ from domain.incident import IncidentRef
 from domain.lifecycle import Status
 from domain.severity import Severity
 from storage.incident_lookup import Lookup
-from storage.outbox import OutboxMessage
+from storage.stored import OutboxMessage
 from storage.unit_of_work import UnitOfWork
-from tests.storage.helpers import T0, applied, at, card_effect, count_rows, declare, declare_command, replayed
+from tests.builders import T0, at
+from tests.storage.helpers import applied, card_effect, count_rows, declare, declare_command, replayed
 
 
 class Boom(RuntimeError):

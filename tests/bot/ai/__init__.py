@@ -4,25 +4,18 @@ timelines (as the event store numbers them) and Messages API answers as the real
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.ai.facts import IncidentFacts, facts_of
 from domain import commands as cmd
-from domain.decide import decide
-from domain.evolve import evolve
-from domain.incident import Incident, IncidentRef, IncidentState, Undeclared
+from domain.incident import IncidentRef
 from domain.lifecycle import Status
 from domain.severity import Severity
-from storage.event_store import RecordedEvent
+from tests import builders
+from tests.builders import REPORTER, Story
 
-T0 = datetime(2026, 2, 3, 14, 0, tzinfo=UTC)
 REF = IncidentRef("T0AITEST", 7)
-REPORTER = "U0REPORTER"
 COMMANDER = "U0LEAD"
-CHANNEL = "C0INCIDENTS"
-THREAD_TS = "1770127200.000100"
 MODEL = "claude-haiku-4-5"
 UPDATE_PARTS = ("Impact", "Current status", "What is being done", "Next update")
 GOOD_ANSWER = {
@@ -33,51 +26,29 @@ GOOD_ANSWER = {
 }
 
 
-@dataclass
-class Story:
-    """An incident driven by real commands; its history numbered 1, 2, 3… like the event store's."""
-
-    state: IncidentState
-    history: list[RecordedEvent] = field(default_factory=list)
-    at: datetime = T0
-
-    def do(self, command: cmd.AnyCommand, *, minutes: float = 1) -> Story:
-        self.at += timedelta(minutes=minutes)
-        for event in decide(self.state, command, self.at):
-            self.state = evolve(self.state, event)
-            self.history.append(RecordedEvent(len(self.history) + 1, event))
-        return self
-
-    @property
-    def incident(self) -> Incident:
-        assert isinstance(self.state, Incident)
-        return self.state
-
-    def facts(self) -> IncidentFacts:
-        return facts_of(self.incident, self.history, self.at)
-
-
 def declared(
     title: str = "Checkout is failing", *, severity: Severity = Severity.SEV2, ref: IncidentRef = REF
 ) -> Story:
-    story = Story(Undeclared(ref), at=T0 - timedelta(minutes=1))
-    declare = cmd.Declare(
-        actor=REPORTER, title=title, severity=severity, channel_id=CHANNEL, thread_ts=THREAD_TS, service="payments"
-    )
-    return story.do(declare)
+    """A payments incident declared at T0."""
+    return builders.declared(title, severity=severity, ref=ref, service="payments")
+
+
+def story_facts(story: Story) -> IncidentFacts:
+    """What the AI is told about the story's incident, as of its last command."""
+    return facts_of(story.incident, story.history, story.at)
 
 
 def eventful(title: str = "Checkout is failing") -> Story:
     """Declared SEV2, acknowledged, led, raised to SEV1, cause identified, notes and one update."""
     return (
         declared(title)
-        .do(cmd.Acknowledge(actor=COMMANDER))
-        .do(cmd.Assign(actor=REPORTER, commander=COMMANDER))
-        .do(cmd.ChangeSeverity(actor=COMMANDER, severity=Severity.SEV1))
-        .do(cmd.AddNote(actor=COMMANDER, text="Card payments fail with timeouts at the gateway"))
-        .do(cmd.PostStakeholderUpdate(actor=COMMANDER, text="Some card payments are failing; we are on it."))
-        .do(cmd.ChangeStatus(actor=COMMANDER, status=Status.IDENTIFIED))
-        .do(cmd.AddNote(actor=COMMANDER, text="Rolling back payments deploy 1234"))
+        .then(cmd.Acknowledge(actor=COMMANDER))
+        .then(cmd.Assign(actor=REPORTER, commander=COMMANDER))
+        .then(cmd.ChangeSeverity(actor=COMMANDER, severity=Severity.SEV1))
+        .then(cmd.AddNote(actor=COMMANDER, text="Card payments fail with timeouts at the gateway"))
+        .then(cmd.PostStakeholderUpdate(actor=COMMANDER, text="Some card payments are failing; we are on it."))
+        .then(cmd.ChangeStatus(actor=COMMANDER, status=Status.IDENTIFIED))
+        .then(cmd.AddNote(actor=COMMANDER, text="Rolling back payments deploy 1234"))
     )
 
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from bot.ai.breaker import CircuitBreaker
-from tests.bot.ai import T0
-from tests.clock import MutableClock
+from bot.runtime.clock import MutableClock
+from tests.builders import T0
 
 COOL_DOWN = timedelta(minutes=2)
 

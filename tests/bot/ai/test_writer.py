@@ -15,20 +15,20 @@ import pytest
 from bot.ai.breaker import CircuitBreaker
 from bot.ai.output import PART_MAX
 from bot.ai.writer import Draft, StakeholderWriter
+from bot.runtime.clock import MutableClock
 from bot.views.stakeholder import template_update
 from tests.bot.ai import (
     COMMANDER,
     GOOD_ANSWER,
-    T0,
     UPDATE_PARTS,
-    Story,
     api_error,
     eventful,
     message,
+    story_facts,
     tool_answer,
     tool_use,
 )
-from tests.clock import MutableClock
+from tests.builders import T0, Story
 from tests.e2e.harness import ANTHROPIC_TEST_URL
 
 CONFIGURED_MODEL = "claude-configured-test"
@@ -46,7 +46,7 @@ def writer(
 
 
 def assert_template(draft: Draft, story: Story) -> None:
-    facts = story.facts()
+    facts = story_facts(story)
     assert draft.ai_written is False
     assert draft.model is None
     assert draft.fallback_reason
@@ -57,7 +57,7 @@ def assert_template(draft: Draft, story: Story) -> None:
 async def test_a_good_answer_is_an_ai_draft(httpx2_mock: Any) -> None:
     route = httpx2_mock.post(MESSAGES_URL).respond(json=tool_answer())
     story = eventful()
-    draft = await writer().draft(story.facts())
+    draft = await writer().draft(story_facts(story))
     assert draft.ai_written is True
     assert draft.model == CONFIGURED_MODEL, "the model that was asked, as configured"
     assert draft.fallback_reason is None
@@ -75,7 +75,7 @@ async def test_a_good_answer_is_an_ai_draft(httpx2_mock: Any) -> None:
 async def test_the_answer_is_sanitised(httpx2_mock: Any) -> None:
     impact = f"<!channel> @here checkout is down, ask <@{COMMANDER}> or <@U0OTHER>; see <https://evil.example|this>"
     httpx2_mock.post(MESSAGES_URL).respond(json=tool_answer(impact=impact))
-    draft = await writer().draft(eventful().facts())
+    draft = await writer().draft(story_facts(eventful()))
     assert draft.ai_written
     impact_line = draft.text.splitlines()[0]
     expected = "*Impact:* here checkout is down, ask the incident commander or a responder; see this"
@@ -86,7 +86,7 @@ async def test_the_answer_is_sanitised(httpx2_mock: Any) -> None:
 
 async def test_without_a_key_the_template_is_used_and_nothing_is_sent(httpx2_mock: Any) -> None:
     story = eventful()
-    draft = await StakeholderWriter(None, CONFIGURED_MODEL, CircuitBreaker(MutableClock(T0))).draft(story.facts())
+    draft = await StakeholderWriter(None, CONFIGURED_MODEL, CircuitBreaker(MutableClock(T0))).draft(story_facts(story))
     assert_template(draft, story)
     assert "ANTHROPIC_API_KEY" in (draft.fallback_reason or "")
     assert httpx2_mock.calls.call_count == 0
@@ -105,13 +105,13 @@ async def test_a_slow_answer_times_out_to_the_template(httpx2_mock: Any) -> None
     story = eventful()
     ai = writer(timeout=0.2)
     started = time.monotonic()
-    draft = await ai.draft(story.facts())
+    draft = await ai.draft(story_facts(story))
     assert time.monotonic() - started < 1.5, "nobody waits much past the writer's timeout"
     assert_template(draft, story)
     assert draft.fallback_reason == "TimeoutError"
     assert len(asked) == 1, "the request was made, and abandoned"
 
-    assert (await ai.draft(story.facts())).ai_written, "the next draft asks the AI again"
+    assert (await ai.draft(story_facts(story))).ai_written, "the next draft asks the AI again"
     assert route.call_count == 1, "only the answered request counts as a call"
 
 
@@ -129,7 +129,7 @@ async def test_an_error_status_falls_back_to_the_template(httpx2_mock: Any, stat
     headers = {"retry-after": "1"} if status == 429 else {}
     route = httpx2_mock.post(MESSAGES_URL).respond(status, json=api_error(kind, "nope"), headers=headers)
     story = eventful()
-    draft = await writer().draft(story.facts())
+    draft = await writer().draft(story_facts(story))
     assert_template(draft, story)
     assert route.call_count == 1
 
@@ -153,13 +153,13 @@ async def test_an_error_status_falls_back_to_the_template(httpx2_mock: Any, stat
 async def test_a_malformed_answer_falls_back_to_the_template(httpx2_mock: Any, body: dict[str, Any]) -> None:
     httpx2_mock.post(MESSAGES_URL).respond(json=body)
     story = eventful()
-    assert_template(await writer().draft(story.facts()), story)
+    assert_template(await writer().draft(story_facts(story)), story)
 
 
 async def test_a_non_json_answer_falls_back_to_the_template(httpx2_mock: Any) -> None:
     httpx2_mock.post(MESSAGES_URL).respond(200, text="<html>gateway</html>", headers={"content-type": "text/html"})
     story = eventful()
-    assert_template(await writer().draft(story.facts()), story)
+    assert_template(await writer().draft(story_facts(story)), story)
 
 
 async def test_an_open_breaker_sends_nothing_until_its_cool_down_ends(httpx2_mock: Any) -> None:
@@ -168,16 +168,16 @@ async def test_an_open_breaker_sends_nothing_until_its_cool_down_ends(httpx2_moc
     ai = writer(clock, failures_to_open=2)
     story = eventful()
     for _ in range(2):
-        assert_template(await ai.draft(story.facts()), story)
+        assert_template(await ai.draft(story_facts(story)), story)
     assert route.call_count == 2
 
     for _ in range(3):
-        draft = await ai.draft(story.facts())
+        draft = await ai.draft(story_facts(story))
         assert_template(draft, story)
         assert draft.fallback_reason == "AI paused after repeated failures"
     assert route.call_count == 2, "no request at all while the breaker is open"
 
     clock.advance(minutes=1)
     route.respond(json=tool_answer())
-    assert (await ai.draft(story.facts())).ai_written, "after the cool-down the AI is tried again"
+    assert (await ai.draft(story_facts(story))).ai_written, "after the cool-down the AI is tried again"
     assert route.call_count == 3

@@ -9,28 +9,29 @@ from domain import events as ev
 from domain.lifecycle import Status
 from domain.severity import Severity
 from domain.sla import ClockKind
-from tests.bot.views.builders import COMMANDER, HOSTILE_TEXT, NOW, RAW_PINGS, REPORTER, Story, declared
+from tests.bot.views.samples import COMMANDER, HOSTILE_TEXT, RAW_PINGS
+from tests.builders import REPORTER, T0, Story, declared
 
-LATER = NOW + timedelta(minutes=3)
+LATER = T0 + timedelta(minutes=3)
 U1 = "<@U0REPORTER>"
 
 
 def only_line(story: Story, command: cmd.AnyCommand) -> str | None:
-    events = story.apply(command, LATER)
+    events = story.do(command, LATER)
     assert len(events) == 1
     return audit_line(events[0], story.incident)
 
 
 def test_declared_gets_no_audit_line_but_describes_itself() -> None:
     story = declared(severity=Severity.SEV2)
-    event = story.timeline[0][1]
+    event = story.events[0]
     assert audit_line(event, story.incident) is None
     assert describe_event(event, story.incident) == f"{U1} declared INC-42 (SEV2): Checkout is failing"
 
 
 def test_acknowledged_is_one_line_though_it_also_moves_the_status() -> None:
     story = declared()
-    events = story.apply(cmd.Acknowledge(actor=REPORTER), LATER)
+    events = story.do(cmd.Acknowledge(actor=REPORTER), LATER)
     assert [type(event) for event in events] == [ev.Acknowledged, ev.StatusChanged]
     assert audit_line(events[0], story.incident) == f"{U1} acknowledged INC-42"
     assert audit_text(events, story.incident) == f"{U1} acknowledged INC-42"
@@ -56,7 +57,7 @@ def test_assigned() -> None:
 
 def test_status_changed_after_acknowledgement() -> None:
     story = declared()
-    story.apply(cmd.Acknowledge(actor=REPORTER), NOW)
+    story.do(cmd.Acknowledge(actor=REPORTER), T0)
     assert only_line(story, cmd.ChangeStatus(actor=REPORTER, status=Status.IDENTIFIED)) == (
         f"{U1} changed status investigating → identified"
     )
@@ -81,7 +82,7 @@ def test_stakeholder_update_posted() -> None:
     story = declared(severity=Severity.SEV2)
     line = only_line(story, cmd.PostStakeholderUpdate(actor=REPORTER, text="All good"))
     due = int((LATER + timedelta(hours=1)).timestamp())
-    date = f"<!date^{due}^{{date_short_pretty}} {{time}}|2025-03-01 13:03 UTC>"
+    date = f"<!date^{due}^{{date_short_pretty}} {{time}}|2026-11-23 04:03 UTC>"
     assert line == f"{U1} posted a stakeholder update; next one due {date}"
     approved = only_line(story, cmd.PostStakeholderUpdate(actor=REPORTER, text="Draft", model="claude-haiku-4-5"))
     assert approved is not None
@@ -92,27 +93,27 @@ def test_snoozed() -> None:
     story = declared()
     line = only_line(story, cmd.Snooze(actor=REPORTER, duration=timedelta(minutes=30)))
     until = int((LATER + timedelta(minutes=30)).timestamp())
-    date = f"<!date^{until}^{{date_short_pretty}} {{time}}|2025-03-01 12:33 UTC>"
+    date = f"<!date^{until}^{{date_short_pretty}} {{time}}|2026-11-23 03:33 UTC>"
     assert line == f"{U1} snoozed reminders until {date}"
 
 
 def test_resolved_with_and_without_summary() -> None:
     story = declared()
-    story.apply(cmd.Acknowledge(actor=REPORTER), NOW)
+    story.do(cmd.Acknowledge(actor=REPORTER), T0)
     assert only_line(story, cmd.Resolve(actor=REPORTER, summary="<!here> rolled back")) == (
         f"{U1} resolved INC-42: &lt;!here&gt; rolled back"
     )
-    story.apply(cmd.Reopen(actor=REPORTER), LATER)
+    story.do(cmd.Reopen(actor=REPORTER), LATER)
     assert only_line(story, cmd.Resolve(actor=REPORTER)) == f"{U1} resolved INC-42"
 
 
 def test_reopened_and_closed() -> None:
     story = declared()
-    story.apply(cmd.Resolve(actor=REPORTER), NOW)
+    story.do(cmd.Resolve(actor=REPORTER), T0)
     assert only_line(story, cmd.Reopen(actor=REPORTER, reason="came back @here")) == (
         f"{U1} reopened INC-42: came back @{WORD_JOINER}here"
     )
-    story.apply(cmd.Resolve(actor=REPORTER), LATER)
+    story.do(cmd.Resolve(actor=REPORTER), LATER)
     assert only_line(story, cmd.Close(actor=REPORTER)) == f"{U1} closed INC-42"
 
 
@@ -120,8 +121,8 @@ def test_system_events_get_their_own_messages() -> None:
     story = declared(severity=Severity.SEV1)
     due = story.incident.clocks.ack_due_at
     assert due is not None
-    breach_events = story.apply(cmd.RecordSlaBreach(actor="system", kind=ClockKind.ACK, due_at=due), due)
-    draft = story.apply(
+    breach_events = story.do(cmd.RecordSlaBreach(actor="system", kind=ClockKind.ACK, due_at=due), due)
+    draft = story.do(
         cmd.RecordAiDraft(actor="system", text="Update", model="claude-haiku-4-5", based_on=(1,), ai_written=True), due
     )
     for event in [*breach_events, *draft]:
@@ -134,7 +135,7 @@ def test_system_events_get_their_own_messages() -> None:
 
 
 def test_template_draft_is_labelled() -> None:
-    event = ev.AiDraftCreated(actor="system", at=NOW, text="t", model=None, based_on=(), ai_written=False)
+    event = ev.AiDraftCreated(actor="system", at=T0, text="t", model=None, based_on=(), ai_written=False)
     assert describe_event(event, declared().incident) == "Firebreak drafted a stakeholder update (from the template)"
 
 
@@ -151,7 +152,7 @@ def test_unknown_actor_is_escaped_not_mentioned() -> None:
 
 def test_audit_text_joins_one_command() -> None:
     story = declared()
-    events = story.apply(cmd.ChangeStatus(actor=REPORTER, status=Status.MONITORING), LATER)
+    events = story.do(cmd.ChangeStatus(actor=REPORTER, status=Status.MONITORING), LATER)
     assert audit_text(events, story.incident) == (
         f"{U1} acknowledged INC-42\n{U1} changed status declared → monitoring"
     )
@@ -159,7 +160,7 @@ def test_audit_text_joins_one_command() -> None:
 
 def test_audit_text_keeps_separate_lines_for_other_moves() -> None:
     story = declared()
-    events = story.apply(cmd.Resolve(actor=REPORTER, summary="fixed"), LATER)
+    events = story.do(cmd.Resolve(actor=REPORTER, summary="fixed"), LATER)
     assert audit_text(events, story.incident) == f"{U1} acknowledged INC-42\n{U1} resolved INC-42: fixed"
 
 
@@ -167,7 +168,7 @@ def test_audit_text_stays_within_a_message() -> None:
     story = declared()
     events: list[ev.Event] = []
     for _ in range(30):
-        events += story.apply(cmd.AddNote(actor=REPORTER, text="<" * 2000), LATER)
+        events += story.do(cmd.AddNote(actor=REPORTER, text="<" * 2000), LATER)
     text = audit_text(events, story.incident)
     assert text is not None
     assert slack_len(text) <= 3000
@@ -177,24 +178,24 @@ def test_audit_text_stays_within_a_message() -> None:
 def test_every_event_type_has_its_own_wording() -> None:
     story = declared()
     seen: dict[str, str] = {}
-    story.apply(cmd.RecordCardRefusal(actor="system", error="not_in_channel"), NOW)
-    story.apply(cmd.RepostCard(actor=REPORTER), NOW)
-    story.apply(cmd.ChangeSeverity(actor=REPORTER, severity=Severity.SEV1), NOW)
-    story.apply(cmd.Assign(actor=REPORTER, commander=COMMANDER), NOW)
-    story.apply(cmd.ChangeStatus(actor=REPORTER, status=Status.IDENTIFIED), NOW)
-    story.apply(cmd.AddNote(actor=REPORTER, text="n"), NOW)
-    story.apply(cmd.PostStakeholderUpdate(actor=REPORTER, text="u"), NOW)
-    story.apply(cmd.Snooze(actor=REPORTER, duration=timedelta(minutes=45)), NOW)
+    story.do(cmd.RecordCardRefusal(actor="system", error="not_in_channel"), T0)
+    story.do(cmd.RepostCard(actor=REPORTER), T0)
+    story.do(cmd.ChangeSeverity(actor=REPORTER, severity=Severity.SEV1), T0)
+    story.do(cmd.Assign(actor=REPORTER, commander=COMMANDER), T0)
+    story.do(cmd.ChangeStatus(actor=REPORTER, status=Status.IDENTIFIED), T0)
+    story.do(cmd.AddNote(actor=REPORTER, text="n"), T0)
+    story.do(cmd.PostStakeholderUpdate(actor=REPORTER, text="u"), T0)
+    story.do(cmd.Snooze(actor=REPORTER, duration=timedelta(minutes=45)), T0)
     due = story.incident.clocks.next_due_at
     assert due is not None
     kind = story.incident.clocks.running()[0][0]
-    story.apply(cmd.RecordSlaBreach(actor="system", kind=kind, due_at=due), due)
-    story.apply(cmd.RecordAiDraft(actor="system", text="d", model=None, based_on=(1,), ai_written=False), due)
-    story.apply(cmd.Resolve(actor=REPORTER), due)
-    story.apply(cmd.Reopen(actor=REPORTER), due)
-    story.apply(cmd.Resolve(actor=REPORTER), due)
-    story.apply(cmd.Close(actor=REPORTER), due)
-    for _, event in story.timeline:
+    story.do(cmd.RecordSlaBreach(actor="system", kind=kind, due_at=due), due)
+    story.do(cmd.RecordAiDraft(actor="system", text="d", model=None, based_on=(1,), ai_written=False), due)
+    story.do(cmd.Resolve(actor=REPORTER), due)
+    story.do(cmd.Reopen(actor=REPORTER), due)
+    story.do(cmd.Resolve(actor=REPORTER), due)
+    story.do(cmd.Close(actor=REPORTER), due)
+    for event in story.events:
         seen[event.type] = describe_event(event, story.incident)
     assert set(seen) == set(ev.EVENT_TYPES)
     assert not any("recorded " + name in line for name, line in seen.items())

@@ -11,20 +11,11 @@ from bot.views.escaping import WORD_JOINER, slack_len
 from domain import commands as cmd
 from domain.lifecycle import Status, allowed_next
 from domain.severity import Severity
-from tests.bot.views.builders import (
-    COMMANDER,
-    HOSTILE_TEXT,
-    LONG_TITLE,
-    NOW,
-    RAW_PINGS,
-    REF,
-    declared,
-    incident_in,
-    story_in,
-)
+from tests.bot.views.samples import COMMANDER, HOSTILE_TEXT, LONG_TITLE, RAW_PINGS, incident_in, story_in
 from tests.bot.views.slack_limits import check_blocks, elements, mrkdwn_texts, plain_texts
+from tests.builders import REF, T0, declared
 
-LATER = NOW + timedelta(minutes=5)
+LATER = T0 + timedelta(minutes=5)
 
 
 def controls(blocks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -56,40 +47,40 @@ def test_header_names_severity_and_incident() -> None:
     ("severity", "marker"), [(Severity.SEV1, "🔴"), (Severity.SEV2, "🟠"), (Severity.SEV3, "🟡"), (Severity.SEV4, "🔵")]
 )
 def test_severity_markers(severity: Severity, marker: str) -> None:
-    header = incident_card(incident_in(Status.DECLARED, severity=severity), NOW)[0]["text"]["text"]
+    header = incident_card(incident_in(Status.DECLARED, severity=severity), T0)[0]["text"]["text"]
     assert header.startswith(f"{marker} {severity.name} · INC-42 · ")
 
 
 def test_long_title_is_shortened_in_header_only_with_ellipsis() -> None:
-    header = incident_card(incident_in(Status.DECLARED, title=LONG_TITLE), NOW)[0]["text"]["text"]
+    header = incident_card(incident_in(Status.DECLARED, title=LONG_TITLE), T0)[0]["text"]["text"]
     assert slack_len(header) <= 150
     assert header.endswith("…")
 
 
 def test_fields_show_the_facts() -> None:
     story = declared(severity=Severity.SEV2, service="checkout-api")
-    story.apply(cmd.Assign(actor="U0REPORTER", commander=COMMANDER), NOW)
-    fields = [field["text"] for field in incident_card(story.incident, NOW + timedelta(minutes=11))[1]["fields"]]
+    story.do(cmd.Assign(actor="U0REPORTER", commander=COMMANDER), T0)
+    fields = [field["text"] for field in incident_card(story.incident, T0 + timedelta(minutes=11))[1]["fields"]]
     assert fields == [
         "*Severity*\nSEV2 · major",
         "*Status*\nDeclared",
         f"*Commander*\n<@{COMMANDER}>",
         "*Reporter*\n<@U0REPORTER>",
-        f"*Declared*\n<!date^{int(NOW.timestamp())}^{{date_short_pretty}} {{time}}|2025-03-01 12:00 UTC>",
+        f"*Declared*\n<!date^{int(T0.timestamp())}^{{date_short_pretty}} {{time}}|2026-11-23 03:00 UTC>",
         "*SLA*\nack due in 4 min",
         "*Service*\ncheckout-api",
     ]
 
 
 def test_unassigned_commander_and_overdue_sla() -> None:
-    fields = [f["text"] for f in incident_card(incident_in(Status.DECLARED), NOW + timedelta(minutes=21))[1]["fields"]]
+    fields = [f["text"] for f in incident_card(incident_in(Status.DECLARED), T0 + timedelta(minutes=21))[1]["fields"]]
     assert "*Commander*\n_unassigned_" in fields
     assert "*SLA*\nack overdue 6 min" in fields
 
 
 def test_open_incident_controls() -> None:
     incident = incident_in(Status.DECLARED, severity=Severity.SEV3)
-    blocks = incident_card(incident, NOW)
+    blocks = incident_card(incident, T0)
     found = controls(blocks)
     assert list(found) == [ids.ACK, ids.SEVERITY, ids.STATUS, ids.COMMANDER, ids.STAKEHOLDER_UPDATE, ids.RESOLVE]
     assert found[ids.ACK]["style"] == "primary"
@@ -104,7 +95,7 @@ def test_open_incident_controls() -> None:
 
 @pytest.mark.parametrize("status", [Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING])
 def test_acknowledge_disappears_once_acknowledged(status: Status) -> None:
-    found = controls(incident_card(incident_in(status), NOW))
+    found = controls(incident_card(incident_in(status), T0))
     assert ids.ACK not in found
     assert {ids.SEVERITY, ids.STATUS, ids.COMMANDER, ids.STAKEHOLDER_UPDATE, ids.RESOLVE} <= set(found)
     assert found[ids.COMMANDER]["initial_user"] == COMMANDER
@@ -112,7 +103,7 @@ def test_acknowledge_disappears_once_acknowledged(status: Status) -> None:
 
 @pytest.mark.parametrize("severity", list(Severity))
 def test_severity_select_shows_current_severity(severity: Severity) -> None:
-    select = controls(incident_card(incident_in(Status.INVESTIGATING, severity=severity), NOW))[ids.SEVERITY]
+    select = controls(incident_card(incident_in(Status.INVESTIGATING, severity=severity), T0))[ids.SEVERITY]
     assert select["type"] == "static_select"
     assert select["initial_option"] in select["options"]
     assert ids.decode_choice(select["initial_option"]["value"]) == (REF, severity.name)
@@ -121,7 +112,7 @@ def test_severity_select_shows_current_severity(severity: Severity) -> None:
 
 @pytest.mark.parametrize("status", [Status.DECLARED, Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING])
 def test_status_select_offers_allowed_moves(status: Status) -> None:
-    select = controls(incident_card(incident_in(status), NOW))[ids.STATUS]
+    select = controls(incident_card(incident_in(status), T0))[ids.STATUS]
     offered = [ids.decode_choice(o["value"]) for o in select["options"]]
     expected = [s.value for s in allowed_next(status) if s is not Status.RESOLVED]
     assert offered == [(REF, value) for value in expected]
@@ -130,7 +121,7 @@ def test_status_select_offers_allowed_moves(status: Status) -> None:
 
 
 def test_resolve_has_confirm_dialog() -> None:
-    resolve = controls(incident_card(incident_in(Status.INVESTIGATING), NOW))[ids.RESOLVE]
+    resolve = controls(incident_card(incident_in(Status.INVESTIGATING), T0))[ids.RESOLVE]
     dialog = resolve["confirm"]
     assert dialog["title"]["text"] == "Resolve INC-42?"
     assert dialog["confirm"]["text"] == "Resolve"
@@ -139,7 +130,7 @@ def test_resolve_has_confirm_dialog() -> None:
 
 
 def test_resolved_incident_offers_reopen_and_close() -> None:
-    blocks = incident_card(incident_in(Status.RESOLVED), NOW)
+    blocks = incident_card(incident_in(Status.RESOLVED), T0)
     found = controls(blocks)
     assert list(found) == [ids.REOPEN, ids.CLOSE]
     assert found[ids.CLOSE]["confirm"]["confirm"]["text"] == "Close"
@@ -151,14 +142,14 @@ def test_resolved_incident_offers_reopen_and_close() -> None:
 
 
 def test_closed_incident_has_no_actions() -> None:
-    blocks = incident_card(incident_in(Status.CLOSED), NOW)
+    blocks = incident_card(incident_in(Status.CLOSED), T0)
     assert all(block["type"] != "actions" for block in blocks)
     assert "🔒 Closed" in next(b for b in blocks if b["type"] == "context")["elements"][0]["text"]
 
 
 @pytest.mark.parametrize("status", list(Status))
 def test_every_control_value_decodes_to_the_ref(status: Status) -> None:
-    for element in elements(incident_card(incident_in(status), NOW)):
+    for element in elements(incident_card(incident_in(status), T0)):
         if element["type"] == "button":
             assert ids.decode_ref(element["value"]) == REF
         elif element["type"] == "static_select":
@@ -168,15 +159,15 @@ def test_every_control_value_decodes_to_the_ref(status: Status) -> None:
 
 def test_each_card_version_has_a_new_actions_block_id() -> None:
     story = declared()
-    first = incident_card(story.incident, NOW)[-1]["block_id"]
-    story.apply(cmd.Acknowledge(actor=COMMANDER), NOW)
-    assert incident_card(story.incident, NOW)[-1]["block_id"] != first
+    first = incident_card(story.incident, T0)[-1]["block_id"]
+    story.do(cmd.Acknowledge(actor=COMMANDER), T0)
+    assert incident_card(story.incident, T0)[-1]["block_id"] != first
 
 
 @pytest.mark.parametrize("status", [Status.INVESTIGATING, Status.RESOLVED])
 def test_hostile_user_text_is_escaped_everywhere(status: Status) -> None:
     story = story_in(status, title=HOSTILE_TEXT, description=HOSTILE_TEXT, service=HOSTILE_TEXT[:80])
-    blocks = incident_card(story.incident, NOW)
+    blocks = incident_card(story.incident, T0)
     for text in mrkdwn_texts(blocks):
         for raw in RAW_PINGS:
             assert raw not in text

@@ -12,8 +12,9 @@ from bot.views.card_refusal import card_refused_text, card_shown_text
 from bot.views.listings import incident_summary
 from domain import commands as cmd
 from domain import events as ev
-from tests.bot.views.builders import HOSTILE_TEXT, NOW, RAW_PINGS, REPORTER, declared
+from tests.bot.views.samples import HOSTILE_TEXT, RAW_PINGS
 from tests.bot.views.slack_limits import check_blocks
+from tests.builders import REPORTER, T0, declared
 
 SYSTEM = cmd.SYSTEM_ACTOR
 REPOST = "then run `/incident repost INC-42`."
@@ -74,11 +75,11 @@ def test_repost_of_a_shown_card_says_where_and_when_it_was_posted() -> None:
 
 def test_show_says_the_card_is_missing_and_how_to_get_it_posted() -> None:
     story = declared()
-    assert "No card" not in json.dumps(incident_summary(story.incident, NOW))
+    assert "No card" not in json.dumps(incident_summary(story.incident, T0))
 
-    story.apply(cmd.RecordCardRefusal(actor=SYSTEM, error="not_in_channel"), NOW)
+    story.do(cmd.RecordCardRefusal(actor=SYSTEM, error="not_in_channel"), T0)
 
-    blocks = incident_summary(story.incident, NOW)
+    blocks = incident_summary(story.incident, T0)
     check_blocks(blocks)
     shown = json.dumps(blocks, ensure_ascii=False)
     assert "⚠️ No card in <#C0INCIDENTS>: Slack refused it (`not_in_channel`)." in shown
@@ -87,8 +88,8 @@ def test_show_says_the_card_is_missing_and_how_to_get_it_posted() -> None:
 
 def test_the_timeline_tells_refusals_and_reposts() -> None:
     story = declared()
-    [refused] = story.apply(cmd.RecordCardRefusal(actor=SYSTEM, error="not_in_channel"), NOW)
-    [asked] = story.apply(cmd.RepostCard(actor=REPORTER), NOW)
+    [refused] = story.do(cmd.RecordCardRefusal(actor=SYSTEM, error="not_in_channel"), T0)
+    [asked] = story.do(cmd.RepostCard(actor=REPORTER), T0)
 
     assert describe_event(refused, story.incident) == (
         "Firebreak could not post the card in <#C0INCIDENTS>: Slack said not_in_channel"
@@ -98,8 +99,8 @@ def test_the_timeline_tells_refusals_and_reposts() -> None:
 
 def test_the_thread_gets_no_line_for_them_the_card_speaks_for_itself() -> None:
     story = declared()
-    story.apply(cmd.RecordCardRefusal(actor=SYSTEM, error="not_in_channel"), NOW)
-    events = story.apply(cmd.AddNote(actor=REPORTER, text="db failover done"), NOW)
+    story.do(cmd.RecordCardRefusal(actor=SYSTEM, error="not_in_channel"), T0)
+    events = story.do(cmd.AddNote(actor=REPORTER, text="db failover done"), T0)
 
     assert [type(event) for event in events] == [ev.CardRepostRequested, ev.NoteAdded]
     assert audit_text(events, story.incident) == "<@U0REPORTER> added a note: db failover done"

@@ -17,19 +17,11 @@ from domain import commands as cmd
 from domain.incident import IncidentRef
 from domain.lifecycle import Status
 from domain.severity import Severity
-from tests.bot.views.builders import (
-    HOSTILE_TEXT,
-    LONG_TITLE,
-    NOW,
-    RAW_PINGS,
-    REPORTER,
-    declared,
-    incident_in,
-    story_in,
-)
+from tests.bot.views.samples import HOSTILE_TEXT, LONG_TITLE, RAW_PINGS, incident_in, story_in
 from tests.bot.views.slack_limits import check_blocks, mrkdwn_texts
+from tests.builders import REPORTER, T0, declared
 
-LATER = NOW + timedelta(minutes=10)
+LATER = T0 + timedelta(minutes=10)
 
 
 @pytest.mark.parametrize("status", list(Status))
@@ -55,8 +47,8 @@ def test_summary_lists_milestones() -> None:
 
 def test_timeline_lists_every_event_newest_last() -> None:
     story = declared(title="<!here> down")
-    story.apply(cmd.AddNote(actor=REPORTER, text="first <@U123>"), NOW + timedelta(minutes=1))
-    story.apply(cmd.Acknowledge(actor="U0LEAD"), NOW + timedelta(minutes=2))
+    story.do(cmd.AddNote(actor=REPORTER, text="first <@U123>"), T0 + timedelta(minutes=1))
+    story.do(cmd.Acknowledge(actor="U0LEAD"), T0 + timedelta(minutes=2))
     text = timeline_text(story.incident, list(reversed(story.timeline)), LATER)
     lines = text.split("\n")
     assert lines[0] == "*Timeline of INC-42* · &lt;!here&gt; down · 4 events, latest 8 min ago"
@@ -71,7 +63,7 @@ def test_timeline_lists_every_event_newest_last() -> None:
 def test_long_timeline_keeps_the_newest_and_counts_the_rest() -> None:
     story = declared()
     for n in range(60):
-        story.apply(cmd.AddNote(actor=REPORTER, text=f"note {n} " + "&" * 200), NOW + timedelta(seconds=n))
+        story.do(cmd.AddNote(actor=REPORTER, text=f"note {n} " + "&" * 200), T0 + timedelta(seconds=n))
     text = timeline_text(story.incident, story.timeline, LATER)
     assert slack_len(text) <= 3000
     lines = text.split("\n")
@@ -86,9 +78,9 @@ def test_empty_timeline() -> None:
 
 
 def test_list_is_empty() -> None:
-    assert incident_list([], NOW, all=False) == "No open incidents."
-    assert incident_list([incident_in(Status.RESOLVED)], NOW, all=False) == "No open incidents."
-    assert incident_list([], NOW, all=True) == "No incidents yet."
+    assert incident_list([], T0, all=False) == "No open incidents."
+    assert incident_list([incident_in(Status.RESOLVED)], T0, all=False) == "No open incidents."
+    assert incident_list([], T0, all=True) == "No incidents yet."
 
 
 def test_list_open_worst_first() -> None:
@@ -97,7 +89,7 @@ def test_list_open_worst_first() -> None:
         incident_in(Status.INVESTIGATING, severity=Severity.SEV1, title=HOSTILE_TEXT), ref=IncidentRef("T123", 8)
     )
     done = replace(incident_in(Status.CLOSED), ref=IncidentRef("T123", 9))
-    text = incident_list([minor, done, major], NOW + timedelta(minutes=1), all=False)
+    text = incident_list([minor, done, major], T0 + timedelta(minutes=1), all=False)
     lines = text.split("\n")
     assert lines[0] == "*Open incidents* (2)"
     assert lines[1].startswith("🔴 SEV1 *INC-8* · ping &lt;!channel&gt;")
@@ -112,8 +104,8 @@ def test_list_open_worst_first() -> None:
 
 def test_list_all_newest_first_including_finished() -> None:
     old = replace(incident_in(Status.CLOSED), ref=IncidentRef("T123", 1))
-    new = replace(incident_in(Status.DECLARED), ref=IncidentRef("T123", 2), declared_at=NOW + timedelta(hours=1))
-    lines = incident_list([old, new], NOW, all=True).split("\n")
+    new = replace(incident_in(Status.DECLARED), ref=IncidentRef("T123", 2), declared_at=T0 + timedelta(hours=1))
+    lines = incident_list([old, new], T0, all=True).split("\n")
     assert lines[0] == "*Recent incidents* (2)"
     assert "*INC-2*" in lines[1]
     assert "*INC-1*" in lines[2]
@@ -123,7 +115,7 @@ def test_list_all_newest_first_including_finished() -> None:
 def test_long_list_is_truncated_with_a_count() -> None:
     base = incident_in(Status.INVESTIGATING, title=LONG_TITLE)
     incidents = [replace(base, ref=IncidentRef("T123", n)) for n in range(1, 201)]
-    text = incident_list(incidents, NOW, all=False)
+    text = incident_list(incidents, T0, all=False)
     assert slack_len(text) <= 3000
     lines = text.split("\n")
     assert lines[0] == "*Open incidents* (200)"

@@ -17,8 +17,8 @@ from bot.views.modals import (
 )
 from domain.severity import Severity
 from domain.text import DESCRIPTION_MAX, SERVICE_MAX, SUMMARY_MAX, TITLE_MAX
-from tests.bot.views.builders import REF
 from tests.bot.views.slack_limits import check_modal
+from tests.builders import REF
 
 
 def submitted(

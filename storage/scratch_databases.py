@@ -1,4 +1,5 @@
-"""Throwaway databases for tests: a fresh Postgres database per session, never the developer's."""
+"""Throwaway Postgres databases for tests and the benchmark: a fresh database per run, created and
+dropped through the server's admin database, never the developer's own."""
 
 from __future__ import annotations
 

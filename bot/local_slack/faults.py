@@ -1,14 +1,22 @@
-"""Scripted failures and rate limits for the fake Slack server (test-only: the playground has none)."""
+"""Failures and rate limits on request: the local Slack answers the way Slack does when it is down,
+slow, throttling or refusing, so tests and the benchmark can see what the app does then (the
+playground never asks for any)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from .models import JSON
+
 FaultKind = Literal["fail", "rate_limit", "hang", "error"]
 ANY_METHOD = "*"
+RATE_LIMITED_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral", "chat.delete"})
+Reply = tuple[int, JSON, dict[str, str]]
 
 
 @dataclass
@@ -85,12 +93,13 @@ class ChannelRateLimiter:
 
 
 class FaultControls:
-    """The fault-injection API of :class:`FakeSlack`. ``times=None`` keeps a fault until cleared;
+    """The fault-injection API of the local Slack. ``times=None`` keeps a fault until cleared;
     ``method="*"`` matches every method (and response_url posts, scripted as ``"response_url"``)."""
 
     faults: FaultPlan
     _limiter: ChannelRateLimiter | None
     _clock: Callable[[], float]
+    _closing: asyncio.Event  # set when the server shuts down: a hung answer ends then
 
     def fail(self, method: str = ANY_METHOD, status: int = 500, times: int | None = 1) -> Fault:
         """Answer ``status`` (5xx) with ``{"ok": false, "error": "internal_error"}``; nothing changes."""
@@ -138,3 +147,30 @@ class FaultControls:
         """429 (``ratelimited`` + Retry-After) for chat.postMessage/update/postEphemeral/delete beyond
         ``per_second`` per channel with bursts of ``burst``; ``None`` turns it off (the default)."""
         self._limiter = None if per_second is None else ChannelRateLimiter(per_second, burst, self._clock)
+
+    # ------------------------------------------------------------------ used by the server
+    async def intercept(self, method: str, args: JSON) -> Reply | None:
+        """The scripted answer to ``method`` with ``args`` (or a response_url post with its
+        body) instead of handling it; None: handle it."""
+        channel = args.get("channel")
+        fault = self.faults.take(method, channel if isinstance(channel, str) else None)
+        return None if fault is None else await self._fault_reply(fault)
+
+    def admit(self, method: str, args: JSON) -> Reply | None:
+        """The rate limit's refusal of an authenticated call; None: go ahead."""
+        channel = args.get("channel")
+        if self._limiter and method in RATE_LIMITED_METHODS and isinstance(channel, str) and channel:
+            retry_after = self._limiter.acquire(channel)
+            if retry_after is not None:
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
+        return None
+
+    async def _fault_reply(self, fault: Fault) -> Reply | None:
+        body: JSON = {"ok": False, "error": fault.error}
+        if fault.kind == "rate_limit":
+            return 429, body, {"Retry-After": str(fault.retry_after)}
+        if fault.kind != "hang":
+            return fault.status, body, {}
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closing.wait(), fault.seconds)
+        return None if fault.process and not self._closing.is_set() else (fault.status, body, {})

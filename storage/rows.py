@@ -1,15 +1,19 @@
-"""Incident values to projection rows and back: the projection holds exactly the domain state."""
+"""Records to rows: what each table holds of the values in storage.stored.
+
+The projection holds exactly the domain state, and reads back into it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from domain.codec import encode_payload
 from domain.incident import Incident, IncidentRef
 from domain.lifecycle import Status
 from domain.severity import Severity
 from domain.sla import SlaClocks
+from storage.stored import OutboxMessage, RecordedEvent
 
 _TIMESTAMPS = (
     "declared_at",
@@ -22,6 +26,7 @@ _TIMESTAMPS = (
     "last_update_at",
 )
 _CLOCKS = ("ack_due_at", "update_due_at", "resolve_due_at")
+CLAIM_COLUMNS = ("key", "processed_at", "incident_id")
 
 
 def incident_values(incident: Incident, now: datetime) -> dict[str, Any]:
@@ -67,3 +72,43 @@ def incident_from_row(row: Mapping[str, Any]) -> Incident:
         version=row["version"],
         **{name: row[name] for name in _TIMESTAMPS},
     )
+
+
+def claim_rows(claims: Sequence[tuple[str, datetime, int]]) -> list[dict[str, Any]]:
+    """processed_requests rows from ``(key, processed_at, incident_id)``."""
+    return [dict(zip(CLAIM_COLUMNS, claim, strict=True)) for claim in claims]
+
+
+def event_rows(timelines: Sequence[tuple[int, Sequence[RecordedEvent]]]) -> list[dict[str, Any]]:
+    """incident_events rows, each incident's events in their timeline's order."""
+    return [_event_row(incident_id, item) for incident_id, items in timelines for item in items]
+
+
+def _event_row(incident_id: int, item: RecordedEvent) -> dict[str, Any]:
+    source = item.event.source
+    return {
+        "incident_id": incident_id,
+        "seq": item.seq,
+        "type": item.event.type,
+        "payload": encode_payload(item.event),
+        "actor": item.event.actor,
+        "occurred_at": item.event.at,
+        "source_channel": source.channel_id if source else None,
+        "source_ts": source.ts if source else None,
+    }
+
+
+def outbox_rows(batches: Sequence[tuple[Sequence[OutboxMessage], int | None]], now: datetime) -> list[dict[str, Any]]:
+    """The rows that queue each batch's messages for its incident, in order, due at once."""
+    return [_outbox_row(message, incident_id, now) for messages, incident_id in batches for message in messages]
+
+
+def _outbox_row(message: OutboxMessage, incident_id: int | None, now: datetime) -> dict[str, Any]:
+    return {
+        "incident_id": None if message.detached else incident_id,
+        "kind": message.kind,
+        "payload": dict(message.payload),
+        "coalesce_key": message.coalesce_key,
+        "created_at": now,
+        "next_attempt_at": now,
+    }
