@@ -40,8 +40,12 @@ def main() -> int:
         return 2
     if settings.playground:
         # A person reads this, not a log collector: plain words on stderr, beside the JSON log.
-        print(playground_banner(settings.port), file=sys.stderr)
-    app = web_application(settings, config=config)
+        print(playground_banner(settings), file=sys.stderr)
+    try:
+        app = web_application(settings, config=config)
+    except ConfigError as error:  # the playground's saved workspace is unreadable
+        print(error, file=sys.stderr)
+        return 2
     app.on_startup.append(_freeze_what_startup_built)
     try:
         web.run_app(

@@ -27,7 +27,7 @@ from bot.delivery.routing import SenderRouter
 from bot.delivery.slack_sender import SlackSender, pooled_client
 from bot.handler.runner import CommandRunner
 from bot.handler.service import IncidentService
-from bot.playground import PLAYGROUND_SQLITE_PATH, add_playground, fresh_playground_database, playground_banner
+from bot.playground import PLAYGROUND_SQLITE_PATH, Kept, add_playground, playground_banner
 from bot.receivers.slack.app import build_slack_app
 from bot.receivers.slack.block_actions import ActionReceiver
 from bot.receivers.slack.endpoint import ENGINE, MAX_BODY_BYTES, SLACK_APP, VERIFIER, add_routes
@@ -78,7 +78,7 @@ class Firebreak:
 
 async def assemble(settings: Settings, clock: Clock, config: FirebreakConfig) -> Firebreak:
     sqlite_path = PLAYGROUND_SQLITE_PATH if settings.playground else DEFAULT_SQLITE_PATH
-    engine = create_engine(database_config(settings.database_url, sqlite_path))
+    engine = create_engine(database_config(settings.database_url, sqlite_path, deployment=not settings.playground))
     await upgrade(engine)
     # Retries belong to the dispatcher, which records each attempt; the client must not retry too.
     client = AsyncWebClient(
@@ -161,7 +161,7 @@ def web_application(
             log.info("connected to Slack in Socket Mode")
         log.info("Firebreak is up", extra={"port": settings.port, "socket_mode": settings.socket_mode})
         if settings.playground:
-            log.info(playground_banner(settings.port))
+            log.info(playground_banner(settings))
         yield
         if socket_mode is not None:
             await socket_mode.close_async()  # type: ignore[no-untyped-call]
@@ -171,7 +171,7 @@ def web_application(
     app.cleanup_ctx.append(lifecycle)
     add_routes(app)
     if settings.playground:
-        if not settings.database_url:
-            fresh_playground_database()
-        add_playground(app, settings)
+        # The incidents and the local Slack's cards of them are kept, and dropped, together.
+        Kept.for_database(settings.database_url).keep_together(own_database=not settings.database_url)
+        add_playground(app, settings, engine=lambda: app[FIREBREAK].engine)
     return app

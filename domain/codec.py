@@ -30,7 +30,8 @@ def decode_event(
     if cls is None:
         raise ValueError(f"unknown event type {type_name!r}")
     hints = _hints(cls)
-    fields = {name: _decode(hints[name], payload[name]) for name in hints if name not in _ENVELOPE}
+    # A field added to an event type after some were stored takes its default for those.
+    fields = {name: _decode(hints[name], payload[name]) for name in hints if name not in _ENVELOPE and name in payload}
     return cls(actor=actor, at=at, source=source, **fields)
 
 

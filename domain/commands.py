@@ -76,6 +76,9 @@ class PostStakeholderUpdate(Command):
 
     text: str
     model: str | None = None
+    # The draft's timeline seq when a draft was published with its button, whose message then
+    # shows that it was posted instead of the button.
+    draft_seq: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,6 +114,13 @@ class RepostCard(Command):
     """Post the card again, once whatever made Slack refuse it is fixed (the bot was invited)."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class RecordCardClock(Command):
+    """The scheduler saw the card's next clock (a deadline or a snooze's end) pass at ``due_at``."""
+
+    due_at: datetime
+
+
 IncidentCommand = (
     Acknowledge
     | ChangeSeverity
@@ -123,6 +133,7 @@ IncidentCommand = (
     | PostStakeholderUpdate
     | RecordAiDraft
     | RecordSlaBreach
+    | RecordCardClock
     | Snooze
     | RecordCardRefusal
     | RepostCard

@@ -211,7 +211,11 @@ def _post_update(state: Incident, command: cmd.PostStakeholderUpdate, context: _
     if state.is_open:
         clocks = clocks.with_due(ClockKind.UPDATE, None if window is None else context.now + window)
     text = clean_text(command.text, "stakeholder update", UPDATE_MAX)
-    return [ev.StakeholderUpdatePosted(**context.stamp(command), text=text, model=command.model, clocks=clocks)]
+    return [
+        ev.StakeholderUpdatePosted(
+            **context.stamp(command), text=text, model=command.model, clocks=clocks, draft_seq=command.draft_seq
+        )
+    ]
 
 
 def _record_ai_draft(state: Incident, command: cmd.RecordAiDraft, context: _Context) -> list[ev.Event]:
@@ -244,6 +248,18 @@ def _record_breach(state: Incident, command: cmd.RecordSlaBreach, context: _Cont
         ev.SlaBreached(**stamp, kind=command.kind, due_at=due, clocks=clocks),
         ev.ReminderSent(**stamp, kind=command.kind, due_at=due),
     ]
+
+
+def _record_card_clock(state: Incident, command: cmd.RecordCardClock, context: _Context) -> list[ev.Event]:
+    if not state.is_open:
+        raise StaleClock(f"{state.ref} is {state.status}; its clocks are stopped.")
+    due = state.card_due_at
+    if due != command.due_at or due is None:
+        raise StaleClock(f"{state.ref}'s card is no longer due for an edit at {command.due_at.isoformat()}.")
+    if context.now < due:
+        raise StaleClock(f"{state.ref}'s card is not due for an edit until {due.isoformat()}.")
+    kind = next((kind for kind, when in state.deadlines.running() if when == due), None)
+    return [ev.CardClockPassed(**context.stamp(command), kind=kind, due_at=due)]
 
 
 def _snooze(state: Incident, command: cmd.Snooze, context: _Context) -> list[ev.Event]:
@@ -288,6 +304,7 @@ _HANDLERS: dict[type[cmd.Command], _Handler] = {
     cmd.PostStakeholderUpdate: _post_update,
     cmd.RecordAiDraft: _record_ai_draft,
     cmd.RecordSlaBreach: _record_breach,
+    cmd.RecordCardClock: _record_card_clock,
     cmd.Snooze: _snooze,
     cmd.RecordCardRefusal: _record_card_refusal,
     cmd.RepostCard: _repost_card,

@@ -73,6 +73,7 @@ class StakeholderUpdatePosted(Event):
     text: str
     model: str | None
     clocks: SlaClocks
+    draft_seq: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,6 +97,16 @@ class SlaBreached(Event):
 class ReminderSent(Event):
     type: ClassVar[str] = "reminder_sent"
     kind: ClockKind
+    due_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class CardClockPassed(Event):
+    """A deadline (``kind``) or a snooze (``kind`` None) ended with no reminder due with it: recorded
+    once, by the scheduler, so the card is edited to say so (SPEC §4)."""
+
+    type: ClassVar[str] = "card_clock_passed"
+    kind: ClockKind | None
     due_at: datetime
 
 
@@ -152,6 +163,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AiDraftCreated,
         SlaBreached,
         ReminderSent,
+        CardClockPassed,
         Snoozed,
         Resolved,
         Reopened,

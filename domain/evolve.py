@@ -9,7 +9,7 @@ from functools import reduce
 from domain import events as ev
 from domain.incident import Incident, IncidentState
 from domain.lifecycle import Status
-from domain.sla import STOPPED
+from domain.sla import STOPPED, ClockKind, next_card_change
 
 
 def evolve(state: IncidentState, event: ev.Event) -> Incident:
@@ -17,7 +17,9 @@ def evolve(state: IncidentState, event: ev.Event) -> Incident:
         return _declared(state, event)
     if not isinstance(state, Incident):
         raise ValueError(f"{event.type} event for {state.ref}, which was never declared")
-    return replace(_apply(state, event), version=state.version + 1)
+    after = _apply(state, event)
+    card_due_at = next_card_change(after.deadlines, after.snoozed_until, event.at) if after.is_open else None
+    return replace(after, card_due_at=card_due_at, version=state.version + 1)
 
 
 def replay(initial: IncidentState, history: Iterable[ev.Event]) -> IncidentState:
@@ -41,6 +43,8 @@ def _declared(state: IncidentState, event: ev.Declared) -> Incident:
         thread_ts=event.thread_ts,
         declared_at=event.at,
         clocks=event.clocks,
+        deadlines=event.clocks,
+        card_due_at=next_card_change(event.clocks, None, event.at),
         version=1,
     )
 
@@ -56,19 +60,28 @@ def _entered(state: Incident, status: Status, event: ev.Event) -> Incident:
     return replace(state, status=status, identified_at=identified_at, mitigated_at=mitigated_at)
 
 
-def _apply(state: Incident, event: ev.Event) -> Incident:  # noqa: PLR0911 - one branch per event type
+def _apply(state: Incident, event: ev.Event) -> Incident:  # noqa: PLR0911, PLR0912 - one branch per event type
     match event:
         case ev.Acknowledged():
-            return replace(state, acknowledged_at=event.at, clocks=event.clocks)
+            deadlines = state.deadlines.with_due(ClockKind.ACK, None)
+            return replace(
+                state, acknowledged_at=event.at, acknowledged_by=event.actor, clocks=event.clocks, deadlines=deadlines
+            )
         case ev.SeverityChanged():
-            return replace(state, severity=event.current, clocks=event.clocks)
+            # Recomputed clocks are the new deadlines, and no reminder is held back any longer.
+            return replace(
+                state, severity=event.current, clocks=event.clocks, deadlines=event.clocks, snoozed_until=None
+            )
         case ev.Assigned():
             return replace(state, commander=event.current)
         case ev.StatusChanged():
             return _entered(state, event.current, event)
         case ev.StakeholderUpdatePosted():
-            return replace(state, last_update_at=event.at, clocks=event.clocks)
-        case ev.SlaBreached() | ev.Snoozed():
+            deadlines = state.deadlines.with_due(ClockKind.UPDATE, event.clocks.update_due_at)
+            return replace(state, last_update_at=event.at, clocks=event.clocks, deadlines=deadlines)
+        case ev.Snoozed():
+            return replace(state, clocks=event.clocks, snoozed_until=event.until)
+        case ev.SlaBreached():
             return replace(state, clocks=event.clocks)
         case ev.Resolved():
             return replace(
@@ -77,10 +90,17 @@ def _apply(state: Incident, event: ev.Event) -> Incident:  # noqa: PLR0911 - one
                 resolved_at=event.at,
                 resolution_summary=event.summary,
                 clocks=STOPPED,
+                deadlines=STOPPED,
+                snoozed_until=None,
             )
         case ev.Reopened():
+            worked = state.worked_before_reopen
+            if state.resolved_at is not None:
+                worked += state.resolved_at - state.opened_at
             return replace(
                 state,
+                worked_before_reopen=worked,
+                deadlines=event.clocks,
                 status=Status.INVESTIGATING,
                 resolved_at=None,
                 resolution_summary=None,
@@ -88,11 +108,11 @@ def _apply(state: Incident, event: ev.Event) -> Incident:  # noqa: PLR0911 - one
                 clocks=event.clocks,
             )
         case ev.Closed():
-            return replace(state, status=Status.CLOSED, closed_at=event.at, clocks=STOPPED)
+            return replace(state, status=Status.CLOSED, closed_at=event.at, clocks=STOPPED, deadlines=STOPPED)
         case ev.CardPostFailed():
             return replace(state, card_refused=event.error)
         case ev.CardRepostRequested():
             return replace(state, card_refused=None)
-        case ev.NoteAdded() | ev.AiDraftCreated() | ev.ReminderSent():
+        case ev.NoteAdded() | ev.AiDraftCreated() | ev.ReminderSent() | ev.CardClockPassed():
             return state
     raise ValueError(f"unknown event type {type(event).__name__}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain.lifecycle import OPEN_STATUSES, Status
 from domain.severity import Severity
@@ -60,12 +60,33 @@ class Incident:
     # What Slack said when it last refused the card, until the card is asked for again: while
     # set, the incident has no card (and, unless declared in a thread, no thread) in Slack.
     card_refused: str | None = None
+    # ``clocks`` are when the scheduler next reminds (a snooze or a repeat moves them);
+    # ``deadlines`` are the obligations themselves, which only a change to the incident moves.
     clocks: SlaClocks = STOPPED
+    deadlines: SlaClocks = STOPPED
+    snoozed_until: datetime | None = None
+    acknowledged_by: str | None = None
+    # Time spent open before the latest reopening: time-to-resolve leaves out time in resolved.
+    worked_before_reopen: timedelta = timedelta(0)
+    # When the card's SLA field next reads differently on its own (a deadline or a snooze ends),
+    # so the scheduler edits it then; None while nothing is ahead.
+    card_due_at: datetime | None = None
     version: int = 0
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def time_to_ack(self) -> timedelta | None:
+        return None if self.acknowledged_at is None else self.acknowledged_at - self.declared_at
+
+    @property
+    def time_to_resolve(self) -> timedelta | None:
+        """Open time until the latest resolution, time spent resolved before a reopen excluded."""
+        if self.resolved_at is None:
+            return None
+        return self.worked_before_reopen + (self.resolved_at - self.opened_at)
 
     @property
     def opened_at(self) -> datetime:

@@ -138,15 +138,13 @@ def snoozed(clocks: SlaClocks, until: datetime) -> SlaClocks:
     return result
 
 
-def describe(clocks: SlaClocks, now: datetime) -> str:
-    """The card's SLA field: the most pressing clock, e.g. ``ack due in 4 min``, or ``met``."""
-    running = clocks.running()
-    if not running:
-        return "met"
-    kind, due = running[0]
-    if due <= now:
-        return f"{kind.value} overdue {format_duration(now - due)}"
-    return f"{kind.value} due in {format_duration(due - now)}"
+def next_card_change(deadlines: SlaClocks, snoozed_until: datetime | None, after: datetime) -> datetime | None:
+    """The first moment after ``after`` when an SLA field reads differently with nothing else
+    happening: a deadline becomes overdue, or a snooze ends."""
+    moments = [due for _, due in deadlines.running()]
+    if snoozed_until is not None:
+        moments.append(snoozed_until)
+    return min((when for when in moments if when > after), default=None)
 
 
 def format_duration(span: timedelta) -> str:

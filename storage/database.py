@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, exc
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -57,32 +57,38 @@ PING_AFTER_IDLE_SECONDS = 1.0
 class DatabaseConfig:
     url: str
     embedded: bool
+    deployment: bool = True
+    """A bot others rely on, where replicas may be run (not a playground on someone's laptop)."""
 
     @property
     def is_postgres(self) -> bool:
         return self.url.startswith("postgresql")
 
 
-def database_config(database_url: str | None, sqlite_path: str = DEFAULT_SQLITE_PATH) -> DatabaseConfig:
+def database_config(
+    database_url: str | None, sqlite_path: str = DEFAULT_SQLITE_PATH, *, deployment: bool = True
+) -> DatabaseConfig:
     """Map ``DATABASE_URL`` to an async SQLAlchemy URL; unset means the embedded SQLite file.
 
     Hosting platforms hand out ``postgres://`` and ``postgresql://`` URLs; both mean asyncpg here.
     """
     if not database_url:
-        return DatabaseConfig(f"sqlite+aiosqlite:///{Path(sqlite_path).resolve()}", embedded=True)
+        return DatabaseConfig(f"sqlite+aiosqlite:///{Path(sqlite_path).resolve()}", True, deployment)
     for prefix in ("postgres://", "postgresql://"):
         if database_url.startswith(prefix):
-            return DatabaseConfig("postgresql+asyncpg://" + database_url[len(prefix) :], embedded=False)
-    return DatabaseConfig(database_url, embedded=database_url.startswith("sqlite"))
+            return DatabaseConfig("postgresql+asyncpg://" + database_url[len(prefix) :], False, deployment)
+    return DatabaseConfig(database_url, database_url.startswith("sqlite"), deployment)
 
 
 def create_engine(config: DatabaseConfig, **overrides: Any) -> AsyncEngine:
     if config.url.startswith("sqlite"):
-        log.warning(
-            "DATABASE_URL is not set: using the embedded SQLite database %s. "
-            "Fine for one bot on one machine; run several replicas only on Postgres.",
-            make_url(config.url).database,
-        )
+        # Replicas are a deployment's concern; a playground is one bot on one laptop by design.
+        if config.deployment:
+            log.warning(
+                "DATABASE_URL is not set: using the embedded SQLite database %s. "
+                "Fine for one bot on one machine; run several replicas only on Postgres.",
+                make_url(config.url).database,
+            )
         return _sqlite_engine(config.url, **overrides)
     given = dict(overrides.pop("connect_args", {}))
     options: dict[str, Any] = {
@@ -123,6 +129,12 @@ async def unbounded(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
         yield own
     finally:
         await own.dispose()
+
+
+async def answers(engine: AsyncEngine) -> None:
+    """One round trip to the database, for a health check; raises if it does not answer."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
 
 
 def _drop_when_unanswered(context: ExceptionContext) -> None:

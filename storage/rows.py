@@ -5,7 +5,7 @@ The projection holds exactly the domain state, and reads back into it."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from domain.codec import encode_payload
@@ -26,6 +26,7 @@ _TIMESTAMPS = (
     "last_update_at",
 )
 _CLOCKS = ("ack_due_at", "update_due_at", "resolve_due_at")
+_DEADLINES = {"ack_deadline": "ack_due_at", "update_deadline": "update_due_at", "resolve_deadline": "resolve_due_at"}
 CLAIM_COLUMNS = ("key", "processed_at", "incident_id")
 
 
@@ -45,12 +46,20 @@ def incident_values(incident: Incident, now: datetime) -> dict[str, Any]:
         "thread_ts": incident.thread_ts,
         "resolution_summary": incident.resolution_summary,
         "card_refused": incident.card_refused,
-        "next_due_at": incident.clocks.next_due_at,
+        # The scheduler wakes for a reminder and for an edit of the card's SLA field alike.
+        "next_due_at": min(
+            (when for when in (incident.clocks.next_due_at, incident.card_due_at) if when is not None), default=None
+        ),
+        "snoozed_until": incident.snoozed_until,
+        "card_due_at": incident.card_due_at,
+        "acknowledged_by": incident.acknowledged_by,
+        "worked_before_reopen": incident.worked_before_reopen,
         "version": incident.version,
         "updated_at": now,
     }
     values.update({name: getattr(incident, name) for name in _TIMESTAMPS})
     values.update({name: getattr(incident.clocks, name) for name in _CLOCKS})
+    values.update({column: getattr(incident.deadlines, name) for column, name in _DEADLINES.items()})
     return values
 
 
@@ -69,6 +78,12 @@ def incident_from_row(row: Mapping[str, Any]) -> Incident:
         resolution_summary=row["resolution_summary"],
         card_refused=row["card_refused"],
         clocks=SlaClocks(**{name: row[name] for name in _CLOCKS}),
+        deadlines=SlaClocks(**{name: row[column] for column, name in _DEADLINES.items()}),
+        snoozed_until=row["snoozed_until"],
+        card_due_at=row["card_due_at"],
+        acknowledged_by=row["acknowledged_by"],
+        # Rows from before migration 0004 hold no figure: no reopening was counted then.
+        worked_before_reopen=row["worked_before_reopen"] or timedelta(0),
         version=row["version"],
         **{name: row[name] for name in _TIMESTAMPS},
     )

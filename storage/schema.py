@@ -3,6 +3,8 @@ them for queries, and a test checks the two agree."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Column,
     ColumnElement,
@@ -10,6 +12,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    Interval,
     MetaData,
     SmallInteger,
     String,
@@ -45,6 +48,15 @@ workspace_counters = Table(
     Column("last_number", Integer, nullable=False),
 )
 
+# What the card's SLA field needs beyond the reminder clocks (SPEC §4); see migration 0004.
+CARD_CLOCK_COLUMNS: tuple[Column[Any], ...] = (
+    *(Column(name, UtcDateTime) for name in ("ack_deadline", "update_deadline", "resolve_deadline")),
+    Column("snoozed_until", UtcDateTime),
+    Column("card_due_at", UtcDateTime),
+    Column("acknowledged_by", String(32)),
+    Column("worked_before_reopen", Interval),
+)
+
 incidents = Table(
     "incidents",
     metadata,
@@ -78,6 +90,7 @@ incidents = Table(
     Column("update_due_at", UtcDateTime),
     Column("resolve_due_at", UtcDateTime),
     Column("next_due_at", UtcDateTime),
+    *CARD_CLOCK_COLUMNS,
     Column("version", Integer, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("workspace_id", "number"),

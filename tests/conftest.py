@@ -44,8 +44,9 @@ def engine(request: pytest.FixtureRequest) -> AsyncEngine:
 
 @pytest.fixture
 async def slack() -> AsyncIterator[LocalSlack]:
-    """The local Slack with faults, started for the test (see bot.local_slack)."""
-    async with LocalSlack("xoxb-test") as fake:
+    """The local Slack with faults, started for the test (see bot.local_slack); an app holding its
+    ``app_token`` may connect to it in Socket Mode."""
+    async with LocalSlack("xoxb-test", app_token="xapp-1-A0FIREBRK-1-test") as fake:
         yield fake
 
 

@@ -153,6 +153,8 @@ _S_TOKEN = re.compile(r"s[-_]?([1-4])", re.IGNORECASE | re.ASCII)
 _TOKEN_EDGES = "()[]{}.,;:!?\"'"  # noqa: S105 - punctuation, not a password
 # What is left dangling once "sev1" is cut out of "sev1: db down" or "db down - sev1".
 _SEPARATORS = " \t\n-–—:,;|/"
+# The ";" that ends one of Slack's entities ("&gt;") is text, not a separator left dangling.
+_DANGLING_END = re.compile(rf"(?<!&amp)(?<!&lt)(?<!&gt)[{re.escape(_SEPARATORS)}]+$")
 
 
 def split_title(text: str) -> tuple[str | None, Severity | None]:
@@ -183,5 +185,5 @@ def split_title(text: str) -> tuple[str | None, Severity | None]:
         position = end
     title = "".join([*kept, text[position:]])
     if dropped:
-        title = re.sub(r"[ \t]{2,}", " ", title).strip().strip(_SEPARATORS)
+        title = _DANGLING_END.sub("", re.sub(r"[ \t]{2,}", " ", title).strip().lstrip(_SEPARATORS))
     return (title.strip() or None), (found[0] if found else None)

@@ -14,7 +14,7 @@ from bot.handler.service import IncidentService
 from bot.views.audit import audit_text
 from bot.views.card import card_fallback_text
 from bot.views.card_refusal import card_shown_text
-from bot.views.escaping import channel_link
+from bot.views.escaping import channel_link, escape_mrkdwn
 from bot.views.listings import incident_list, incident_summary, timeline_text
 from domain.incident import IncidentRef
 from domain.lifecycle import Status
@@ -128,7 +128,8 @@ class Verbs:
         return VerbResult(answer=Reply(timeline_text(stored.incident, history, self._service.clock.now())))
 
     async def _help(self, parsed: Parsed, origin: Origin, slash: bool) -> VerbResult:
-        return VerbResult(answer=Reply(help_text(slash=slash)))
+        # Escaped as error replies escape their usage: Slack would take "<title>" for a token.
+        return VerbResult(answer=Reply(escape_mrkdwn(help_text(slash=slash))))
 
 
 def _confirmation(result: Change | Duplicate) -> VerbResult:

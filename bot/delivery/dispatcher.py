@@ -57,7 +57,9 @@ _SLACK_KINDS = frozenset(
         kinds.EPHEMERAL,
         kinds.RESPOND,
         kinds.CHANNEL_MESSAGE,
+        kinds.EDIT_MESSAGE,
         kinds.DIRECT_MESSAGE,
+        kinds.REACTION,
     }
 )
 # Told of a row Slack refused for good before it is settled, to record what that means (a refused

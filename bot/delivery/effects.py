@@ -8,13 +8,13 @@ from functools import partial
 from bot.delivery import outbox_messages as out
 from bot.handler.origin import Origin
 from bot.handler.runner import Change, Effects
-from bot.views.audit import audit_text
+from bot.views.audit import NOTE_REACTION, audit_text
 from bot.views.formatting import actor_label
 from bot.views.reminders import ack_reminder, resolve_notice, update_reminder
-from bot.views.stakeholder import draft_blocks, published_blocks
+from bot.views.stakeholder import draft_blocks, posted_draft_blocks, published_blocks
 from domain import events as ev
 from domain.commands import SYSTEM_ACTOR
-from domain.incident import Incident
+from domain.incident import Incident, IncidentRef, SlackSource
 from domain.sla import ClockKind
 from storage.stored import OutboxMessage
 
@@ -45,10 +45,16 @@ class SlackEffects:
             messages.append(out.post_card(change.incident_id, requester))
         elif _card_changed(change):
             messages.append(out.refresh_card(change.incident_id))
-        audited = [item.event for item in change.events if not isinstance(item.event, ev.StakeholderUpdatePosted)]
+        seen = _notes_seen_in_thread(change, requester)
+        audited = [
+            item.event
+            for item in change.events
+            if not isinstance(item.event, ev.StakeholderUpdatePosted) and item.seq not in seen
+        ]
         line = audit_text(audited, change.after)
         if line:
             messages.append(out.audit_line(change.incident_id, line))
+        messages.extend(out.reaction(typed.channel_id, typed.ts, NOTE_REACTION) for typed in seen.values() if typed.ts)
         reminded = _reminded_update(change)
         for item in change.events:
             if item.seq != reminded:
@@ -67,22 +73,47 @@ class SlackEffects:
             blocks = draft_blocks(ref, seq, event.text, ai_written=event.ai_written, model=event.model)
             return [out.thread_message(change.incident_id, f"Draft stakeholder update for {ref}", blocks)]
         if isinstance(event, ev.StakeholderUpdatePosted):
-            blocks = published_blocks(ref, event.text, actor_label(event.actor), event.at)
+            blocks = published_blocks(ref, event.text, actor_label(event.actor), event.at, event.clocks.update_due_at)
             fallback = f"Stakeholder update for {ref}"
             messages = [out.thread_message(change.incident_id, fallback, blocks)]
             if self._stakeholder_channel:
                 messages.append(out.channel_message(self._stakeholder_channel, fallback, blocks))
-            return messages
+            return messages + _posted_draft(ref, event)
         return []
 
     @staticmethod
     def _reminder(change: Change, breach: ev.SlaBreached) -> tuple[str, list[dict[str, object]]]:
         incident = change.after
+        # The deadline, not the reminder's time: a snoozed reminder fires after it.
+        deadline = incident.deadlines.due(breach.kind) or breach.due_at
         if breach.kind is ClockKind.ACK:
-            return ack_reminder(incident, breach.due_at)
+            return ack_reminder(incident, deadline)
         if breach.kind is ClockKind.RESOLVE:
-            return resolve_notice(incident, breach.due_at)
+            return resolve_notice(incident, deadline)
         return update_reminder(incident, _draft_after(change, breach))
+
+
+def _notes_seen_in_thread(change: Change, requester: Origin | None) -> dict[int, SlackSource]:
+    """Notes typed as ``@firebreak note …`` in the incident's own thread: everyone there has
+    already read them, so a reaction on that message says they are recorded (SPEC §2)."""
+    if requester is None or requester.thread_ts is None or requester.thread_ts != change.home_ts:
+        return {}
+    return {
+        item.seq: item.event.source
+        for item in change.events
+        if isinstance(item.event, ev.NoteAdded)
+        and item.event.source is not None
+        and item.event.source.ts is not None
+        and item.event.source.channel_id == change.after.channel_id
+    }
+
+
+def _posted_draft(ref: IncidentRef, event: ev.StakeholderUpdatePosted) -> list[OutboxMessage]:
+    """The draft message whose button posted the update shows that instead of its button."""
+    if event.draft_seq is None or event.source is None or event.source.ts is None:
+        return []
+    blocks = posted_draft_blocks(ref, event.text, model=event.model, posted_by=actor_label(event.actor), at=event.at)
+    return [out.edit_message(event.source.channel_id, event.source.ts, f"Stakeholder update for {ref} posted", blocks)]
 
 
 def _draft_after(change: Change, breach: ev.SlaBreached) -> tuple[int, ev.AiDraftCreated] | None:

@@ -19,7 +19,10 @@ THREAD_MESSAGE = "slack.thread_message"
 EPHEMERAL = "slack.ephemeral"
 RESPOND = "slack.respond"
 CHANNEL_MESSAGE = "slack.channel_message"
+# An edit of a message that is not the card (a draft whose Post button was used).
+EDIT_MESSAGE = "slack.edit_message"
 DIRECT_MESSAGE = "slack.direct_message"
+REACTION = "slack.reaction"
 # Not for Slack: a job that drafts a stakeholder update with the AI (see bot.ai.drafting).
 AI_DRAFT_UPDATE = "ai.draft_update"
 
@@ -111,3 +114,15 @@ def channel_message(channel: str, text: str, blocks: Sequence[dict[str, Any]] | 
     if blocks:
         payload["blocks"] = list(blocks)
     return OutboxMessage(CHANNEL_MESSAGE, payload)
+
+
+def reaction(channel: str, ts: str, name: str) -> OutboxMessage:
+    """The bot's emoji reaction to a message: it says "done" without a message of its own."""
+    # Detached: a reaction needs no place in the thread's order, and holds none of it up.
+    return OutboxMessage(REACTION, {"channel": channel, "timestamp": ts, "name": name}, detached=True)
+
+
+def edit_message(channel: str, ts: str, text: str, blocks: Sequence[dict[str, Any]]) -> OutboxMessage:
+    """Replace the message at ``ts`` in ``channel``; nothing else waits for it."""
+    payload: dict[str, Any] = {"channel": channel, "ts": ts, "text": text, "blocks": list(blocks)}
+    return OutboxMessage(EDIT_MESSAGE, payload, detached=True)

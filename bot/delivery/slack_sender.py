@@ -82,7 +82,9 @@ class SlackSender:
             kinds.EPHEMERAL: self._ephemeral,
             kinds.RESPOND: self._respond,
             kinds.CHANNEL_MESSAGE: self._channel_message,
+            kinds.EDIT_MESSAGE: self._edit_message,
             kinds.DIRECT_MESSAGE: self._direct_message,
+            kinds.REACTION: self._reaction,
         }
 
     async def send(self, delivery: PendingDelivery) -> Result:
@@ -251,6 +253,17 @@ class SlackSender:
         )
         return {"ts": response["ts"]}
 
+    async def _edit_message(self, delivery: PendingDelivery) -> Result:
+        payload = delivery.payload
+        await self._paced(
+            payload["channel"],
+            lambda: self._client.chat_update(
+                channel=payload["channel"], ts=payload["ts"], text=payload["text"], blocks=payload["blocks"]
+            ),
+            edit=True,
+        )
+        return {"ts": payload["ts"]}
+
     async def _direct_message(self, delivery: PendingDelivery) -> Result:
         """Posting to a user's id is posting to the bot's direct conversation with them."""
         payload = delivery.payload
@@ -261,6 +274,23 @@ class SlackSender:
             ),
         )
         return {"ts": response["ts"], "channel": response.get("channel")}
+
+    async def _reaction(self, delivery: PendingDelivery) -> Result:
+        payload = delivery.payload
+        try:
+            # Not a new message, so not held to the channel's pace of one a second.
+            await self._paced(
+                payload["channel"],
+                lambda: self._client.reactions_add(
+                    channel=payload["channel"], timestamp=payload["timestamp"], name=payload["name"]
+                ),
+                edit=True,
+            )
+        except SlackApiError as error:
+            # Sent again after a lost answer: the reaction is there, which is all that was wanted.
+            if error.response.get("error") != "already_reacted":
+                raise
+        return {"reacted": payload["name"]}
 
     async def _respond(self, delivery: PendingDelivery) -> Result:
         payload = delivery.payload

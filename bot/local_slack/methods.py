@@ -7,6 +7,7 @@ strings and structured fields may be JSON strings). Errors are raised as :class:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -153,6 +154,20 @@ def views_publish(state: SlackState, args: JSON, *, validate: bool = True) -> JS
     return {"view": state.view_dict(view)}
 
 
+_EMOJI_NAME = re.compile(r"[a-z0-9_+'-]{1,100}")
+
+
+def reactions_add(state: SlackState, args: JSON) -> JSON:
+    """The caller (the bot) reacts to a message; names are given without colons, as Slack wants."""
+    channel = _require(args, "channel", "channel_not_found")
+    ts = _require(args, "timestamp", "no_item_specified")
+    name = _require(args, "name", "invalid_name")
+    if not _EMOJI_NAME.fullmatch(name):
+        raise SlackError("invalid_name")
+    state.add_reaction(channel, ts, name, state.bot_user_id)
+    return {}
+
+
 def users_info(state: SlackState, args: JSON) -> JSON:
     user = state.users.get(_require(args, "user", "user_not_found"))
     if user is None:
@@ -176,4 +191,5 @@ def method_table(*, validate_blocks: bool = True) -> dict[str, Handler]:
         "views.update": checked(views_update),
         "views.publish": checked(views_publish),
         "users.info": users_info,
+        "reactions.add": reactions_add,
     }

@@ -41,6 +41,8 @@ class Message:
     edited_ts: str | None = None
     revisions: list[JSON] = field(default_factory=list)
     """Earlier versions (``{"text", "blocks", "attachments"}``), oldest first; one per chat.update."""
+    reactions: dict[str, list[str]] = field(default_factory=dict)
+    """Emoji name → who reacted with it, in the order they did (reactions.add)."""
 
     @property
     def is_reply(self) -> bool:

@@ -104,7 +104,7 @@ def slash_form(
     trigger_id: str | None = None,
     team_id: str | None = None,
 ) -> str:
-    """``/incident <text>``, urlencoded as Slack sends it."""
+    """``/incident <text>``, urlencoded as Slack POSTs it (see :func:`form_fields` for Socket Mode)."""
     form = {
         "token": VERIFICATION_TOKEN,
         "team_id": team_id or state.team_id,
@@ -121,6 +121,11 @@ def slash_form(
         "trigger_id": trigger_id or new_trigger_id(),
     }
     return urllib.parse.urlencode(form)
+
+
+def form_fields(form: str) -> dict[str, str]:
+    """A urlencoded body's fields: a slash command as a Socket Mode envelope's payload carries it."""
+    return dict(urllib.parse.parse_qsl(form, keep_blank_values=True))
 
 
 # ---------------------------------------------------------------------- interactivity

@@ -22,9 +22,11 @@ from .models import JSON, SlackError
 from .observe import Observable
 from .records import Call, ResponseUrlPost
 from .responses import ResponseTarget, apply_response
+from .socket_mode import SocketMode
 from .state import SlackState
 
 RESPONSE_URL = "response_url"
+CONNECTIONS_OPEN = "apps.connections.open"
 
 
 async def read_args(request: web.Request) -> tuple[JSON, str | None]:
@@ -61,9 +63,12 @@ class LocalSlack(FaultControls, Observable):
         port: int = 0,
         clock: Callable[[], float] = time.monotonic,
         keep_calls: int | None = None,
+        app_token: str | None = None,
     ) -> None:
         super().__init__(clock, keep_calls)
         self.token = token
+        self.app_token = app_token
+        """The app-level ``xapp-`` token that may open Socket Mode connections (None: no app may)."""
         self.state = state if state is not None else SlackState()
         self._methods: dict[str, Handler] = method_table(validate_blocks=validate_blocks)
         self._host, self._port = host, port
@@ -73,6 +78,7 @@ class LocalSlack(FaultControls, Observable):
         self._targets: dict[str, ResponseTarget] = {}
         self.faults = FaultPlan()
         self._limiter: ChannelRateLimiter | None = None
+        self.socket_mode = SocketMode(self.state.app_id, self.notify_change)
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -93,6 +99,7 @@ class LocalSlack(FaultControls, Observable):
         if self._runner is None:
             return
         self._closing.set()  # wakes hung handlers so shutdown is immediate
+        await self.socket_mode.close()
         runner, self._runner = self._runner, None
         await runner.cleanup()
 
@@ -104,12 +111,14 @@ class LocalSlack(FaultControls, Observable):
 
         async def closing(_app: web.Application) -> None:
             self._closing.set()
+            await self.socket_mode.close()
 
         app.on_shutdown.append(closing)
 
     def _add_routes(self, app: web.Application, prefix: str) -> None:
         app.router.add_route("*", f"{prefix}/api/{{method}}", self._handle_api)
         app.router.add_post(f"{prefix}/response/{{name}}", self._handle_response_url)
+        app.router.add_get(f"{prefix}/socket-mode/link/", self.socket_mode.handle)
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -169,11 +178,20 @@ class LocalSlack(FaultControls, Observable):
         except SlackError as exc:
             return 200, exc.body(), {}
 
+    def _open_connection(self, token: str | None) -> Reply:
+        """Socket Mode takes the app-level token; Slack refuses a bot token for it by its type."""
+        if token is not None and token == self.token:
+            return 200, {"ok": False, "error": "not_allowed_token_type"}, {}
+        if self.app_token is None or token != self.app_token:
+            return 200, {"ok": False, "error": "invalid_auth"}, {}
+        return 200, {"ok": True, **self.socket_mode.open_connection(self.url)}, {}
+
     async def _handle_api(self, request: web.Request) -> web.Response:
         method, at = request.match_info["method"], self._clock()
         try:
             args, token = await read_args(request)
-            status, body, headers = await self._reply(method, args, token)
+            opening = method == CONNECTIONS_OPEN
+            status, body, headers = self._open_connection(token) if opening else await self._reply(method, args, token)
         except SlackError as exc:
             args, (status, body, headers) = {}, (200, exc.body(), {})
         self._record(Call(method, args, at, status, body, headers=dict(headers)))

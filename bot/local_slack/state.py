@@ -71,6 +71,17 @@ class SlackState(ViewState):
         self.users[user_id] = user
         return user
 
+    def position(self) -> tuple[int, int]:
+        """Where ids and ``ts`` values have got to, for :meth:`resume` in a later run."""
+        seq = next(self._seq)
+        self._seq = itertools.count(seq)
+        return seq, self._last_micros
+
+    def resume(self, seq: int, last_micros: int) -> None:
+        """Continue after ``position()`` of an earlier run: no id or ``ts`` is handed out twice."""
+        self._seq = itertools.count(max(seq, next(self._seq)))
+        self._last_micros = max(last_micros, self._last_micros)
+
     def next_ts(self) -> str:
         if self._clock is None:
             micros = 1_700_000_000_000_000 + 100 * next(self._seq)
@@ -144,6 +155,16 @@ class SlackState(ViewState):
         msg.edited_ts = self.next_ts()
         return msg
 
+    def add_reaction(self, channel: str, ts: str, name: str, user: str) -> Message:
+        """``user`` reacts to a message with ``name``; as Slack does, at most once per emoji."""
+        msg = self.find_message(channel, ts)
+        if msg is None:
+            raise SlackError("message_not_found")
+        if user in msg.reactions.get(name, []):
+            raise SlackError("already_reacted")
+        msg.reactions.setdefault(name, []).append(user)
+        return msg
+
     def messages(self, channel: str, thread_ts: str | None = None) -> list[Message]:
         """All messages of a channel (posting order), or only the replies in thread ``thread_ts``."""
         msgs = self.channels.get(channel, [])
@@ -177,6 +198,10 @@ class SlackState(ViewState):
             out |= {"thread_ts": msg.ts, "reply_count": len(replies), "latest_reply": replies[-1].ts}
         if msg.edited_ts is not None:
             out["edited"] = {"user": msg.user, "ts": msg.edited_ts}
+        if msg.reactions:
+            out["reactions"] = [
+                {"name": name, "users": list(users), "count": len(users)} for name, users in msg.reactions.items()
+            ]
         return out
 
     def permalink(self, channel: str, ts: str) -> str:

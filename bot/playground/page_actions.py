@@ -81,14 +81,16 @@ class PageActions:
             result |= reply.outcome()
         return result
 
-    async def slash(self, user: str, channel: str, text: str, thread_ts: str | None) -> JSON:
-        """``/incident <text>``: the app's acknowledgement is the reply, only for the person."""
+    async def slash(self, user: str, channel: str, typed: str, thread_ts: str | None) -> JSON:
+        """``/incident <text>``: the app's acknowledgement is the reply, only for the person. Slack
+        escapes the text for the app (the manifest's ``should_escape``): ``@carol`` arrives as
+        ``<@U…|carol>``, which is how the app knows it names a person."""
         target = ResponseTarget(channel, user, thread_ts)
         form = slack.slash_form(
             self._slack.state,
             user,
             channel,
-            text,
+            slack_text(typed, self._slack.state.users, labelled=True),
             response_url=self._slack.response_url_for(target),
             trigger_id=self._playground.trigger_for(user, slack.new_trigger_id()),
         )

@@ -11,8 +11,10 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.local_slack import LocalSlack, SlackError, SlackState
+from bot.playground.keeping import Keeper, Kept, ResetRefused
 from bot.playground.live import Live
 from bot.playground.page_actions import PageActions
 from bot.playground.workspace import CHANNELS, Playground
@@ -24,6 +26,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 PLAYGROUND = web.AppKey("playground", Playground)
 LIVE = web.AppKey("playground_live", Live)
 ACTIONS = web.AppKey("playground_actions", PageActions)
+KEEPER = web.AppKey("playground_keeper", Keeper)
 
 KEEP_CALLS = 500
 """The playground runs for hours; its call log (for debugging) keeps the latest calls only."""
@@ -31,27 +34,37 @@ KEEP_CALLS = 500
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def add_playground(app: web.Application, settings: Settings) -> Playground:
+def add_playground(
+    app: web.Application, settings: Settings, engine: Callable[[], AsyncEngine] | None = None
+) -> Playground:
     """Serve the local Slack and the page inside ``app`` (the bot's), wired to the bot's own
-    ``/slack/events`` with the signing secret the bot was given."""
+    ``/slack/events`` with the signing secret the bot was given. The workspace is the one kept
+    from the last run; ``engine`` (the bot's database, once started) is what Reset erases."""
     state = SlackState(team_domain="firebreak-playground", clock=time.time)
     slack = LocalSlack(settings.slack_bot_token, state=state, keep_calls=KEEP_CALLS)
     slack.mount(app, settings.local_url + LOCAL_SLACK_PATH.lstrip("/"))
+    keeper = Keeper(slack, Kept.for_database(settings.database_url), engine)
+    keeper.load()
     playground = Playground(slack)
     live = Live()
     slack.add_listener(live.changed)
+    slack.add_listener(keeper.changed)
     actions = PageActions(playground, settings.local_url + "slack/events", settings.slack_signing_secret)
-    app[PLAYGROUND], app[LIVE], app[ACTIONS] = playground, live, actions
+    app[PLAYGROUND], app[LIVE], app[ACTIONS], app[KEEPER] = playground, live, actions, keeper
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         yield
         await actions.close()
+
+    async def on_cleanup(_app: web.Application) -> None:
+        keeper.save()  # after every other cleanup (the bot's last deliveries included)
 
     async def on_shutdown(_app: web.Application) -> None:
         live.close()
 
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(on_shutdown)
+    app.on_cleanup.append(on_cleanup)
     app.router.add_get("/", _index)
     app.router.add_static("/playground/static/", STATIC)
     app.router.add_get("/playground/state", _state)
@@ -62,6 +75,7 @@ def add_playground(app: web.Application, settings: Settings) -> Playground:
     app.router.add_post("/playground/submit", _json(_submit))
     app.router.add_post("/playground/close", _json(_close))
     app.router.add_post("/playground/dismiss", _json(_dismiss))
+    app.router.add_post("/playground/reset", _json(_reset))
     return playground
 
 
@@ -74,7 +88,8 @@ async def _state(request: web.Request) -> web.StreamResponse:
     user = request.query.get("user") or ""
     if user not in playground.slack.state.users:
         return web.json_response({"ok": False, "error": "user_not_found"}, status=400)
-    return web.json_response(playground.page(user) | {"version": request.app[LIVE].version})
+    kept = request.app[KEEPER].kept.page()
+    return web.json_response(playground.page(user) | {"version": request.app[LIVE].version, "kept": kept})
 
 
 async def _events(request: web.Request) -> web.StreamResponse:
@@ -104,7 +119,7 @@ def _json(action: _Action) -> _Handler:
             if not isinstance(user, str) or user not in request.app[PLAYGROUND].slack.state.users:
                 raise _BadRequest("unknown user")
             return web.json_response(await action(request, body))
-        except (ValueError, _BadRequest) as error:
+        except (ValueError, _BadRequest, ResetRefused) as error:
             return web.json_response({"ok": False, "error": str(error)}, status=400)
         except SlackError as error:
             return web.json_response(error.body(), status=400)
@@ -170,3 +185,8 @@ async def _close(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
 
 async def _dismiss(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     return request.app[ACTIONS].dismiss(body["user"], _text(body, "ts") or "")
+
+
+async def _reset(request: web.Request, _body: dict[str, Any]) -> dict[str, Any]:
+    await request.app[KEEPER].reset(request.app[PLAYGROUND].forget)
+    return {"ok": True}

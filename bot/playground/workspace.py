@@ -16,8 +16,11 @@ _AT_NAME = re.compile(r"(?<![\w@<])@([A-Za-z0-9][A-Za-z0-9._-]*)")
 _SPECIAL = {"here": "<!here>", "channel": "<!channel>", "everyone": "<!everyone>"}
 
 
-def slack_text(typed: str, users: dict[str, JSON]) -> str:
-    """What Slack makes of a typed message: ``& < >`` escaped, ``@name`` as a user mention."""
+def slack_text(typed: str, users: dict[str, JSON], *, labelled: bool = False) -> str:
+    """What Slack makes of typed text: ``& < >`` escaped, ``@name`` of a known user as a mention.
+
+    ``labelled``: as a slash command's text (the app asks for escaping): ``<@U…|name>``, not ``<@U…>``.
+    """
     escaped = typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     by_name = {str(user["name"]).lower(): user_id for user_id, user in users.items()}
 
@@ -27,7 +30,10 @@ def slack_text(typed: str, users: dict[str, JSON]) -> str:
         if name.lower() in _SPECIAL:
             return _SPECIAL[name.lower()] + rest
         user_id = by_name.get(name.lower())
-        return f"<@{user_id}>{rest}" if user_id else match.group(0)
+        if user_id is None:
+            return match.group(0)
+        label = f"|{users[user_id]['name']}" if labelled else ""
+        return f"<@{user_id}{label}>{rest}"
 
     return _AT_NAME.sub(mention, escaped)
 
@@ -54,6 +60,12 @@ class Playground:
             if view.user is None and opener == user and view.id not in self.closed_views:
                 return view
         return None
+
+    def forget(self) -> None:
+        """After a reset: no modal, trigger or dismissal of the old workspace applies any more."""
+        self.triggers.clear()
+        self.closed_views.clear()
+        self.dismissed.clear()
 
     def close_views(self, user: str) -> None:
         for view in self.slack.state.views.values():
@@ -93,4 +105,5 @@ class Playground:
             "thread_ts": message.thread_ts,
             "edited": message.edited_ts is not None,
             "bot": bool(message.bot_id),
+            "reactions": [{"name": name, "count": len(users)} for name, users in message.reactions.items()],
         }

@@ -38,6 +38,10 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    numeric = logging.getLevelName(level)
     # Bolt logs request bodies at DEBUG; keep them out unless asked for explicitly.
-    logging.getLogger("slack_bolt").setLevel(max(logging.INFO, logging.getLevelName(level)))
-    logging.getLogger("slack_sdk").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    logging.getLogger("slack_bolt").setLevel(max(logging.INFO, numeric))
+    logging.getLogger("slack_sdk").setLevel(max(logging.INFO, numeric))
+    # APScheduler logs two INFO lines for every run of every job ("Running job", "executed
+    # successfully"): routine, so only at DEBUG. What a tick did is logged by bot.sla.scheduler.
+    logging.getLogger("apscheduler").setLevel(numeric if numeric <= logging.DEBUG else max(logging.WARNING, numeric))

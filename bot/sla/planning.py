@@ -36,4 +36,9 @@ async def plan_reminders(uow: UnitOfWork, stored: StoredIncident, now: datetime)
                     ai_written=False,
                 )
             )
+    # A deadline that passes while its reminder is snoozed, or a snooze that ends, changes only
+    # what the card says; a breach recorded now would have the card edited anyway.
+    card_due = incident.card_due_at
+    if not commands and card_due is not None and card_due <= now:
+        commands.append(cmd.RecordCardClock(actor=cmd.SYSTEM_ACTOR, due_at=card_due))
     return commands

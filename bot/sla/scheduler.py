@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.handler.runner import CommandRunner, Effects
+from bot.handler.runner import Change, CommandRunner, Effects
 from bot.handler.service import Waker
 from bot.runtime.clock import Clock
 from bot.sla.planning import plan_reminders
+from domain.events import ReminderSent
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,8 @@ class SlaScheduler:
         self._ticking = asyncio.Lock()
 
     async def tick(self) -> int:
-        """Record everything due now; returns how many incidents got a reminder."""
+        """Record everything due now (reminders, and card edits for clocks that passed while
+        reminders were snoozed); returns how many incidents got a reminder."""
         total = 0
         while True:
             changes = await self._runner.sweep_due(
@@ -57,7 +59,8 @@ class SlaScheduler:
             )
             if changes:
                 self._waker.wake()
-            total += len(changes)
+            # A card edited because a deadline passed during a snooze is not a reminder.
+            total += sum(1 for change in changes if _reminded(change))
             if len(changes) < self._batch_size:
                 return total
 
@@ -107,7 +110,9 @@ class SlaScheduler:
         except Exception:
             log.exception("housekeeping failed; the next run tries again")
             return
-        log.info("housekeeping done", extra={"request_keys_dropped": dropped})
+        # INFO only when something changed: an hourly "nothing to do" is noise to an operator.
+        level = logging.INFO if dropped else logging.DEBUG
+        log.log(level, "housekeeping done", extra={"request_keys_dropped": dropped})
 
     async def _scheduled_tick(self) -> None:
         async with self._ticking:
@@ -116,5 +121,12 @@ class SlaScheduler:
             except Exception:
                 log.exception("SLA tick failed; the next tick tries again")
                 return
+            # A tick runs every few seconds; only one that recorded something is worth an INFO line.
             if reminded:
                 log.info("SLA tick recorded reminders", extra={"incidents": reminded})
+            else:
+                log.debug("SLA tick: nothing due")
+
+
+def _reminded(change: Change) -> bool:
+    return any(isinstance(item.event, ReminderSent) for item in change.events)

@@ -7,12 +7,16 @@ from collections.abc import Iterable
 from bot.views.blocks import MESSAGE_TEXT_MAX
 from bot.views.escaping import channel_link, clip_mrkdwn, escape_within, mention, one_line
 from bot.views.formatting import BOT_NAME, actor_label, slack_date
+from bot.views.stakeholder import without_next_update
 from domain import events as ev
 from domain.incident import Incident
 from domain.lifecycle import Status
 
 NOTE_SHOWN_MAX = 300
 REASON_SHOWN_MAX = 300
+UPDATE_SHOWN_MAX = 300
+# The reaction that says a note typed in the incident's thread is on its timeline.
+NOTE_REACTION = "memo"
 
 # These get a message of their own (the card, a reminder, an AI draft, a refused card's notice to
 # who asked for it), so an audit line would only repeat it.
@@ -21,6 +25,7 @@ _OWN_MESSAGE: tuple[type[ev.Event], ...] = (
     ev.AiDraftCreated,
     ev.SlaBreached,
     ev.ReminderSent,
+    ev.CardClockPassed,
     ev.CardPostFailed,
     ev.CardRepostRequested,
 )
@@ -38,8 +43,11 @@ def audit_text(events: Iterable[ev.Event], incident_after: Incident) -> str | No
     lines: list[str] = []
     previous: ev.Event | None = None
     for event in events:
-        line = None if _implied_by(previous, event) else audit_line(event, incident_after)
-        if line is not None:
+        implied = _implied_status(previous, event)
+        if lines and implied is not None:
+            # Said with its cause, so nobody wonders why the status moved (SPEC §2).
+            lines[-1] += f" (status → {implied.value})"
+        elif (line := audit_line(event, incident_after)) is not None:
             lines.append(line)
         previous = event
     if not lines:
@@ -47,14 +55,16 @@ def audit_text(events: Iterable[ev.Event], incident_after: Incident) -> str | No
     return clip_mrkdwn("\n".join(lines), MESSAGE_TEXT_MAX)
 
 
-def _implied_by(previous: ev.Event | None, event: ev.Event) -> bool:
-    """``ack`` moves declared to investigating; saying so again would only repeat the ack."""
-    return (
+def _implied_status(previous: ev.Event | None, event: ev.Event) -> Status | None:
+    """``ack`` moves declared to investigating: a consequence of the ack, not a change of its own."""
+    if (
         isinstance(previous, ev.Acknowledged)
         and isinstance(event, ev.StatusChanged)
         and event.previous is Status.DECLARED
         and event.current is Status.INVESTIGATING
-    )
+    ):
+        return event.current
+    return None
 
 
 def describe_event(event: ev.Event, incident: Incident) -> str:
@@ -108,6 +118,10 @@ def _system_what(event: ev.Event) -> str:
             return f"recorded a missed {event.kind.value} target (due {slack_date(event.due_at)})"
         case ev.ReminderSent():
             return f"sent a reminder: {event.kind.value} was due {slack_date(event.due_at)}"
+        case ev.CardClockPassed():
+            # Said on the card (edited to say it); the timeline keeps when it happened.
+            passed = f"the {event.kind.value} deadline" if event.kind else "the snooze"
+            return f"noted that {passed} passed at {slack_date(event.due_at)}"
         case ev.CardPostFailed():
             said = escape_within(event.error, 100)
             return f"could not post the card in {channel_link(event.channel_id)}: Slack said {said}"
@@ -127,4 +141,7 @@ def _update_posted(event: ev.StakeholderUpdatePosted) -> str:
     if event.model:
         line += f" drafted by {BOT_NAME}"
     due = event.clocks.update_due_at
-    return f"{line}; next one due {slack_date(due)}" if due else line
+    if due:
+        line += f" (next one due {slack_date(due)})"
+    # What it said, so two updates in the timeline read as the two things stakeholders were told.
+    return _with_text(line, without_next_update(event.text), UPDATE_SHOWN_MAX)

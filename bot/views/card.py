@@ -28,19 +28,19 @@ from bot.views.formatting import (
     status_label,
     title_line,
 )
+from bot.views.sla_field import sla_field
 from domain.incident import Incident
 from domain.lifecycle import Status, allowed_next
 from domain.severity import Severity
-from domain.sla import describe
 
 DESCRIPTION_SHOWN_MAX = 2500
 FALLBACK_TEXT_MAX = 300
 
 
 def incident_card(incident: Incident, now: datetime) -> list[Block]:
-    """The card's blocks for ``incident`` as of ``now`` (the SLA field counts down from it)."""
+    """The card's blocks for ``incident`` as of ``now`` (which deadlines have passed)."""
     blocks = [
-        header(f"{severity_marker(incident.severity)} · {title_line(incident)}"),
+        header(f"{_marker(incident)} · {title_line(incident)}"),
         fields_section(card_fields(incident, now)),
     ]
     if incident.description:
@@ -53,6 +53,15 @@ def incident_card(incident: Incident, now: datetime) -> list[Block]:
     if controls:
         blocks.append(actions(ids.actions_block_id(incident.ref, incident.version), controls))
     return blocks
+
+
+def _marker(incident: Incident) -> str:
+    """A finished incident stops showing its alarm colour; its severity stays in the fields."""
+    if incident.status is Status.RESOLVED:
+        return "✅"
+    if incident.status is Status.CLOSED:
+        return "⚫"
+    return severity_marker(incident.severity)
 
 
 def card_fallback_text(incident: Incident) -> str:
@@ -69,18 +78,11 @@ def card_fields(incident: Incident, now: datetime) -> list[str]:
         f"*Commander*\n{commander_label(incident)}",
         f"*Reporter*\n{actor_label(incident.reporter)}",
         f"*Declared*\n{slack_date(incident.declared_at)}",
-        f"*SLA*\n{_sla(incident, now)}",
+        f"*SLA*\n{sla_field(incident, now)}",
     ]
     if incident.service:
         fields.append(f"*Service*\n{escape_within(incident.service, FIELD_TEXT_MAX - 20)}")
     return fields
-
-
-def _sla(incident: Incident, now: datetime) -> str:
-    # Stopped clocks on a finished incident mean "no longer tracked", not necessarily "met".
-    if not incident.is_open:
-        return "stopped"
-    return describe(incident.clocks, now)
 
 
 def outcome_line(incident: Incident) -> str | None:
@@ -128,12 +130,9 @@ def _open_controls(incident: Incident) -> list[Block]:
         controls.append(status_select)
     controls.append(_commander_select(incident))
     controls.append(button("Stakeholder update", ids.STAKEHOLDER_UPDATE, value))
-    resolve_confirm = confirm(
-        f"Resolve {incident.ref}?",
-        f"Resolving stops its SLA clocks and reminders.\n\n{title_line(incident)}",
-        yes="Resolve",
-    )
-    controls.append({**button("Resolve", ids.RESOLVE, value, style="danger"), "confirm": resolve_confirm})
+    # The resolve modal (optional summary, Cancel) is the confirmation; a dialog before it would
+    # ask the same question twice (SPEC §4).
+    controls.append(button("Resolve", ids.RESOLVE, value, style="danger"))
     return controls
 
 

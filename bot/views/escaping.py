@@ -1,4 +1,5 @@
-"""Making user text safe to echo: it must never ping anyone nor pass for a link.
+"""Making user text safe to echo: it reads as the user meant it, never pings anyone, and a link
+shows where it goes.
 
 Lengths are counted in UTF-16 code units, the stricter of the two ways Slack's limits can be
 read: an emoji-heavy title then stays inside a limit whichever way Slack counts it.
@@ -30,9 +31,74 @@ def neutralise_broadcasts(text: str) -> str:
 
 
 def escape_mrkdwn(text: str) -> str:
-    """User text for a mrkdwn field: ``<!channel>``, ``<@U1>`` and ``<url|label>`` show literally."""
+    """The bot's own text for a mrkdwn field: ``<!channel>``, ``<@U1>`` and ``<url|label>`` show literally."""
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return neutralise_broadcasts(escaped)
+
+
+# User text arrives as Slack sends it: ``& < >`` typed by the user as entities, mentions and links
+# as ``<…>`` tokens. Text from elsewhere (the console) may hold a bare ``<`` or ``&``: anything that
+# is not a token or one of Slack's three entities is taken literally.
+_TOKEN_OR_ENTITY = re.compile(r"<([^<>\n]*)>|&(amp|lt|gt);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+_URL = re.compile(r"^(?:https?|mailto|ftp|tel):", re.IGNORECASE)
+_BROADCAST_TOKENS = frozenset({"here", "channel", "everyone"})
+
+
+def _token_words(token: str) -> tuple[str, str | None]:  # noqa: PLR0911 - one branch per kind of token
+    """A token's plain reading, and the mrkdwn Slack shows as that reading without pinging anyone
+    (a user's mention, a channel's name), when there is one."""
+    body, _, label = token.partition("|")
+    kind, name = body[:1], body[1:]
+    if kind == "@" and _USER_ID.match(name):
+        return "@" + (label.lstrip("@") or name), f"<@{name}>"
+    if kind == "#" and _CHANNEL_ID.match(name):
+        return "#" + (label.lstrip("#") or name), None if label else f"<#{name}>"
+    if kind == "!":
+        if name.lower() in _BROADCAST_TOKENS:
+            return "@" + name, None
+        if name.startswith("subteam^"):
+            return "@" + (label.lstrip("@") or name.removeprefix("subteam^")), None
+        return label or name, None  # <!date^…|fallback> reads as its fallback
+    if _URL.match(body):
+        plain_address = label in ("", body, body.removeprefix("mailto:"))
+        return (body.removeprefix("mailto:") if plain_address else f"{label} ({body})"), None
+    return f"<{token}>", None  # not a token Slack makes: "<title>" typed literally
+
+
+def _readable(text: str, *, mrkdwn: bool) -> str:
+    parts: list[str] = []
+    position = 0
+
+    def literal(raw: str) -> None:
+        parts.append(escape_mrkdwn(raw) if mrkdwn else neutralise_broadcasts(raw))
+
+    for match in _TOKEN_OR_ENTITY.finditer(text):
+        literal(text[position : match.start()])
+        position = match.end()
+        if match.group(2) is not None:
+            literal(_ENTITIES[match.group(2)])
+            continue
+        words, markup = _token_words(match.group(1))
+        if mrkdwn and markup is not None:
+            parts.append(markup)
+        else:
+            literal(words)
+    literal(text[position:])
+    return "".join(parts)
+
+
+def readable_mrkdwn(text: str) -> str:
+    """User text for a mrkdwn field, read as the user meant it: ``<@U1>`` stays their mention,
+    ``<#C1|ops>`` is ``#ops``, ``<https://x|docs>`` is ``docs (https://x)`` and ``<!here>`` the
+    word ``@here``, which notifies nobody; every other ``<``, ``>`` and ``&`` shows as typed."""
+    return _readable(text, mrkdwn=True)
+
+
+def readable_plain(text: str) -> str:
+    """User text for a ``plain_text`` field or a modal's initial value, where Slack renders no
+    markup and decodes no entities: tokens as words, entities as the characters they stand for."""
+    return _readable(text, mrkdwn=False)
 
 
 def _cut(text: str, units: int) -> str:
@@ -55,8 +121,8 @@ def truncate(text: str, limit: int) -> str:
 
 
 def plain_text(text: str, limit: int) -> str:
-    """Text for a ``plain_text`` object: Slack renders no markup there, so only pings need care."""
-    return truncate(neutralise_broadcasts(text), limit)
+    """Text for a ``plain_text`` object: Slack renders no markup there, so tokens are shown as words."""
+    return truncate(readable_plain(text), limit)
 
 
 def clip_mrkdwn(text: str, limit: int) -> str:
@@ -77,8 +143,8 @@ def clip_mrkdwn(text: str, limit: int) -> str:
 
 
 def escape_within(text: str, limit: int) -> str:
-    """User text escaped for mrkdwn and shortened to ``limit`` after escaping."""
-    return clip_mrkdwn(escape_mrkdwn(text), limit)
+    """User text made readable for mrkdwn and shortened to ``limit`` after escaping."""
+    return clip_mrkdwn(readable_mrkdwn(text), limit)
 
 
 def one_line(text: str) -> str:

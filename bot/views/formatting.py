@@ -24,6 +24,9 @@ _MARKERS = {
 
 DATE_AND_TIME = "{date_short_pretty} {time}"
 TIME_ONLY = "{time}"
+# A log's times: two events of one minute must read in their order.
+DATE_AND_SECONDS = "{date_short_pretty} {time_secs}"
+_FALLBACKS = {TIME_ONLY: "%H:%M UTC", DATE_AND_SECONDS: "%Y-%m-%d %H:%M:%S UTC"}
 
 
 def severity_marker(severity: Severity) -> str:
@@ -56,7 +59,8 @@ def commander_label(incident: Incident) -> str:
 def slack_date(when: datetime, token: str = DATE_AND_TIME) -> str:
     """A time each reader sees in their own timezone; the UTC fallback is for old clients."""
     aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-    fallback = aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    # The fallback says as much as the token does: a time alone stays a time alone.
+    fallback = aware.astimezone(UTC).strftime(_FALLBACKS.get(token, "%Y-%m-%d %H:%M UTC"))
     return f"<!date^{int(aware.timestamp())}^{token}|{fallback}>"
 
 

@@ -14,10 +14,11 @@ from bot.views.blocks import MESSAGE_TEXT_MAX, Block, context, fields_section, h
 from bot.views.card import card_fields, outcome_line
 from bot.views.card_refusal import card_refused_line
 from bot.views.escaping import channel_link, clip_mrkdwn, escape_mrkdwn, escape_within, slack_len
-from bot.views.formatting import commander_label, severity_marker, slack_date, title_line
+from bot.views.formatting import DATE_AND_SECONDS, commander_label, severity_marker, slack_date, title_line
+from bot.views.sla_field import deadline_line
 from domain.events import Event
 from domain.incident import Incident
-from domain.sla import describe, format_duration
+from domain.sla import format_duration
 
 LIST_TITLE_MAX = 80
 DESCRIPTION_SHOWN_MAX = 2500
@@ -39,7 +40,7 @@ def incident_summary(incident: Incident, now: datetime) -> list[Block]:
         blocks.append(context(outcome))
     if incident.card_refused is not None:
         blocks.append(context(card_refused_line(incident, incident.card_refused)))
-    blocks.append(context(f"Thread in {channel_link(incident.channel_id)} · card version {incident.version}"))
+    blocks.append(context(f"Thread in {channel_link(incident.channel_id)}"))
     return blocks
 
 
@@ -68,7 +69,10 @@ def timeline_text(incident: Incident, events: Sequence[tuple[int, Event]], now: 
     ordered = sorted(events, key=lambda pair: pair[0])
     latest = ordered[-1][1].at
     heading += f" · {len(ordered)} events, latest {format_duration(max(now - latest, timedelta(0)))} ago"
-    lines = [f"`#{seq}` {slack_date(event.at)} · {describe_event(event, incident)}" for seq, event in ordered]
+    lines = [
+        f"`#{seq}` {slack_date(event.at, DATE_AND_SECONDS)} · {describe_event(event, incident)}"
+        for seq, event in ordered
+    ]
     kept = _fit(heading, lines, keep_last=True)
     omitted = len(lines) - len(kept)
     parts = [heading]
@@ -101,7 +105,7 @@ def _list_line(incident: Incident, now: datetime) -> str:
     title = escape_within(incident.title, LIST_TITLE_MAX)
     facts = [incident.status.value]
     if incident.is_open:
-        facts += [f"commander {commander_label(incident)}", describe(incident.clocks, now)]
+        facts += [f"commander {commander_label(incident)}", deadline_line(incident, now)]
     elif incident.resolved_at is not None:
         facts.append(f"resolved {slack_date(incident.resolved_at)}")
     facts.append(channel_link(incident.channel_id))

@@ -6,6 +6,7 @@ incident's facts say, and says "not yet known" rather than guessing.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from bot.views import action_ids as ids
@@ -16,6 +17,9 @@ from domain.incident import Incident, IncidentRef
 from domain.lifecycle import Status
 
 UPDATE_SHOWN_MAX = 2800
+# A line that promises the next update, however the draft or the person wrote it.
+_NEXT_UPDATE_LINE = re.compile(r"^[ \t>*_]*next update\b.*(?:\n|$)", re.IGNORECASE | re.MULTILINE)
+_NEXT_UPDATE_RESERVE = 80  # room for the "Next update: by <date>" line after the clipped text
 LATEST_NOTE_MAX = 300
 
 _STATUS_PHRASES = {
@@ -28,6 +32,16 @@ _STATUS_PHRASES = {
 }
 
 
+_DOING = {
+    Status.DECLARED: "Responders are being engaged to investigate.",
+    Status.INVESTIGATING: "The team is investigating the cause.",
+    Status.IDENTIFIED: "The team is working on a fix.",
+    Status.MONITORING: "The team is watching that the fix holds.",
+    Status.RESOLVED: "The team is confirming that service stays normal.",
+    Status.CLOSED: "No further work is planned.",
+}
+
+
 def template_update(incident: Incident, latest_note: str | None, now: datetime) -> str:
     """A plain-language update built from the incident's facts alone (SPEC §6's fallback)."""
     lines = [
@@ -37,9 +51,8 @@ def template_update(incident: Incident, latest_note: str | None, now: datetime) 
     ]
     if incident.resolution_summary:
         lines.append(f"*Resolution:* {one_line(incident.resolution_summary)}")
-    doing = (
-        "An incident commander is leading the response." if incident.commander else "A commander is not yet assigned."
-    )
+    # Stakeholders need to know the problem is being worked on, not who is on the rota.
+    doing = _DOING[incident.status]
     if latest_note:
         doing += f" Latest from the team: {one_line(latest_note)[:LATEST_NOTE_MAX]}"
     lines.append(f"*What is being done:* {doing}")
@@ -58,10 +71,8 @@ def _next_update(incident: Incident, now: datetime) -> str:
 
 def draft_blocks(ref: IncidentRef, draft_seq: int, text: str, *, ai_written: bool, model: str | None) -> list[Block]:
     """The draft in the thread, labelled for what it is, with the button that publishes it."""
-    label = f"AI draft ({model})" if ai_written and model else "Template update, not AI-written"
     return [
-        context(f"📝 Draft stakeholder update for {ref} · {escape_within(label, 100)}"),
-        section(escape_within(text, UPDATE_SHOWN_MAX)),
+        *_draft(ref, text, ai_written=ai_written, model=model),
         actions(
             f"draft:{ids.encode_ref(ref)}:{draft_seq}",
             [button("Post this update", ids.POST_UPDATE, ids.encode_choice(ref, str(draft_seq)), style="primary")],
@@ -69,9 +80,42 @@ def draft_blocks(ref: IncidentRef, draft_seq: int, text: str, *, ai_written: boo
     ]
 
 
-def published_blocks(ref: IncidentRef, text: str, posted_by: str, at: datetime) -> list[Block]:
-    """The official update as the thread and the stakeholder channel see it."""
+def posted_draft_blocks(ref: IncidentRef, text: str, *, model: str | None, posted_by: str, at: datetime) -> list[Block]:
+    """A draft once its Post button was used: the button gives way to what came of it (SPEC §4)."""
     return [
-        section(f"📣 *Stakeholder update · {ref}*\n{escape_within(text, UPDATE_SHOWN_MAX)}"),
+        *_draft(ref, text, ai_written=model is not None, model=model),
+        context(f"✅ Posted as the stakeholder update by {posted_by} · {slack_date(at)}"),
+    ]
+
+
+def _draft(ref: IncidentRef, text: str, *, ai_written: bool, model: str | None) -> list[Block]:
+    label = f"AI draft ({model})" if ai_written and model else "Template update, not AI-written"
+    return [
+        context(f"📝 Draft stakeholder update for {ref} · {escape_within(label, 100)}"),
+        section(escape_within(text, UPDATE_SHOWN_MAX)),
+    ]
+
+
+def published_blocks(
+    ref: IncidentRef, text: str, posted_by: str, at: datetime, next_due: datetime | None
+) -> list[Block]:
+    """The official update as the thread and the stakeholder channel see it; ``next_due`` is the
+    update clock's deadline that posting it set."""
+    return [
+        section(f"📣 *Stakeholder update · {ref}*\n{_with_next_update(text, next_due)}"),
         context(f"Posted by {posted_by} · {slack_date(at)}"),
     ]
+
+
+def without_next_update(text: str) -> str:
+    """The update's text less the line promising the next one, which the SLA clock decides."""
+    return _NEXT_UPDATE_LINE.sub("", text).rstrip()
+
+
+def _with_next_update(text: str, due: datetime | None) -> str:
+    """The text with the SLA clock's deadline as its promise: a draft's "Next update" was a guess
+    made before posting reset the clock, so it would name another time than the reminders keep."""
+    if due is None:
+        return escape_within(text, UPDATE_SHOWN_MAX)
+    said = escape_within(without_next_update(text), UPDATE_SHOWN_MAX - _NEXT_UPDATE_RESERVE)
+    return f"{said}\n*Next update:* by {slack_date(due)}"

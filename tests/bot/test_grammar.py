@@ -230,6 +230,9 @@ def test_verbs_without_an_incident_take_no_reference(verb: str) -> None:
         # With "sev" spelled out, the other spellings stay in the title.
         ("P1 ticket from Acme sev2", "P1 ticket from Acme", Severity.SEV2),
         ("our sev process failed", "our sev process failed", None),
+        # Slack sends a typed "<" and ">" as entities: the ";" ending one is text, not a separator.
+        ("see &lt;docs&gt; sev1", "see &lt;docs&gt;", Severity.SEV1),
+        ("a &amp; b; sev2", "a &amp; b", Severity.SEV2),
     ],
 )
 def test_a_mention_outside_an_incident_declares(text: str, title: str, severity: Severity | None) -> None:

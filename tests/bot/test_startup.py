@@ -49,7 +49,11 @@ async def test_without_slack_credentials_it_starts_in_playground_mode_and_says_s
         assert "Firebreak playground" in page
         assert await bot.signal(signal.SIGTERM) == 0
 
-    banner = f"Playground mode: no Slack credentials — open http://localhost:{port}/"
+    kept = f"{tmp_path / 'play.db'} and {tmp_path / 'play.db.slack.json'}"
+    banner = (
+        f"Playground mode: no Slack credentials — open http://localhost:{port}/ · "
+        f"incidents and messages are kept in {kept} (Reset on the page starts afresh)"
+    )
     assert paragraph("\n".join(bot.stderr)) == banner
     assert banner in [entry["message"] for entry in bot.json_logs()]
 

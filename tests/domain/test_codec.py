@@ -18,6 +18,7 @@ from domain.commands import (
     Close,
     PostStakeholderUpdate,
     RecordAiDraft,
+    RecordCardClock,
     RecordCardRefusal,
     RecordSlaBreach,
     Reopen,
@@ -47,6 +48,7 @@ def _every_event_type() -> list[ev.Event]:
         RecordAiDraft(actor=SYSTEM_ACTOR, text="Draft", model="m-1", based_on=(1, 2), ai_written=True), at(minutes=2)
     )
     run.do(Snooze(actor=ALICE, duration=timedelta(minutes=20)), at(minutes=3))
+    run.do(RecordCardClock(actor=SYSTEM_ACTOR, due_at=at(minutes=15)), at(minutes=15))
     run.do(RecordSlaBreach(actor=SYSTEM_ACTOR, kind=ClockKind.ACK, due_at=at(minutes=23)), at(minutes=24))
     run.do(Assign(actor=ALICE, commander=BOB), at(minutes=25))
     run.do(ChangeSeverity(actor=BOB, severity=Severity.SEV1), at(minutes=26))

@@ -13,7 +13,7 @@ from domain.errors import InvalidTransition
 from domain.evolve import replay
 from domain.incident import Undeclared
 from domain.severity import Severity
-from domain.sla import STOPPED, ClockKind, SlaClocks, describe
+from domain.sla import STOPPED, ClockKind, SlaClocks
 from tests.builders import REF, T0, at, declared
 from tests.domain.paths import ALICE, BOB, run_commands
 
@@ -95,7 +95,8 @@ def test_stricter_severity_can_make_a_clock_overdue_at_once() -> None:
     run = declared(severity=Severity.SEV3)
     run.do(ChangeSeverity(actor=ALICE, severity=Severity.SEV1), at(minutes=10))
     assert run.incident.clocks.ack_due_at == at(minutes=5)
-    assert describe(run.incident.clocks, at(minutes=10)) == "ack overdue 5 min"
+    assert run.incident.deadlines.ack_due_at == at(minutes=5)
+    assert run.incident.card_due_at == at(minutes=30), "the passed ack deadline shows at once; the update's is next"
 
 
 def test_stakeholder_update_restarts_only_the_update_clock() -> None:
@@ -128,7 +129,7 @@ def test_resolve_and_close_stop_every_clock() -> None:
     run = declared(severity=Severity.SEV1)
     run.do(Resolve(actor=ALICE), at(minutes=20))
     assert run.incident.clocks == STOPPED
-    assert describe(run.incident.clocks, at(days=30)) == "met"
+    assert (run.incident.deadlines, run.incident.card_due_at) == (STOPPED, None)
     run.do(Close(actor=ALICE), at(minutes=30))
     assert run.incident.clocks == STOPPED
 

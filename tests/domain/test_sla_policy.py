@@ -1,4 +1,4 @@
-"""SlaPolicy validation and custom windows, describe() for the card, and format_duration."""
+"""SlaPolicy validation and custom windows, and format_duration."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from domain.commands import SYSTEM_ACTOR, Acknowledge, RecordSlaBreach
 from domain.evolve import replay
 from domain.incident import Undeclared
 from domain.severity import Severity
-from domain.sla import DEFAULT_POLICY, STOPPED, ClockKind, SlaClocks, SlaPolicy, SlaWindows, describe, format_duration
+from domain.sla import DEFAULT_POLICY, STOPPED, ClockKind, SlaClocks, SlaPolicy, SlaWindows, format_duration
 from tests.builders import REF, at, declared
 from tests.domain.paths import ALICE
 
@@ -63,16 +63,6 @@ def test_replay_does_not_depend_on_the_policy_in_force() -> None:
     replayed = replay(Undeclared(REF), run.events)
     assert replayed == run.incident
     assert run.incident.clocks == SlaClocks(None, at(minutes=10), at(hours=1))
-
-
-def test_describe_for_the_card() -> None:
-    clocks = declared(severity=Severity.SEV2).incident.clocks
-    assert describe(clocks, at(minutes=11)) == "ack due in 4 min"
-    assert describe(clocks, at(minutes=21)) == "ack overdue 6 min"
-    assert describe(clocks, at(minutes=15)) == "ack overdue 0 s"
-    assert describe(clocks.with_due(ClockKind.ACK, None), at(minutes=30)) == "update due in 30 min"
-    assert describe(SlaClocks(resolve_due_at=at(days=3)), at(hours=20)) == "resolve due in 2 d 4 h"
-    assert describe(STOPPED, at()) == "met"
 
 
 @pytest.mark.parametrize(

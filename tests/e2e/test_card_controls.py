@@ -53,7 +53,9 @@ async def test_acknowledge_edits_the_card_in_place_and_removes_the_button(bot: B
     assert len(top_level(slack, card.channel)) == top_level_before, "no second card was posted"
     assert controls(edited) == ACKED_CONTROLS, "the Acknowledge button is gone once acked"
     assert card_field(edited, "Status") == "Investigating"
-    assert [line.text for line in thread_replies(slack, edited)] == [f"<@{BOB}> acknowledged INC-1"]
+    assert [line.text for line in thread_replies(slack, edited)] == [
+        f"<@{BOB}> acknowledged INC-1 (status → investigating)"
+    ]
     assert len(of_type(await timeline(bot), ev.Acknowledged)) == 1
 
 
@@ -148,6 +150,13 @@ async def test_stakeholder_update_drafts_in_the_thread_and_publishes_once(bot: B
     assert len(published) == 1
     assert published[0].thread_ts == card.ts
     assert (await bot.incident(1)).last_update_at is not None
+    # The button gives way to its outcome: the draft message is edited to say who posted it.
+    assert post_update_messages(slack, card) == [], "no Post this update button is left"
+    [edit] = [call for call in slack.calls_to("chat.update") if call.args["ts"] == draft.ts]
+    assert edit.ok, slack.summary()
+    [outcome] = [m for m in thread_replies(slack, card) if m.ts == draft.ts]
+    assert drafted.text.split("\n")[0][:40] in str(outcome.blocks), "the draft's text stays"
+    assert f"✅ Posted as the stakeholder update by <@{BOB}> · <!date^" in str(outcome.blocks)
 
     # The same draft again (another click, another payload): nothing more is published.
     await bot.click(draft, ids.POST_UPDATE, user=CAROL)
@@ -159,13 +168,13 @@ async def test_stakeholder_update_drafts_in_the_thread_and_publishes_once(bot: B
     assert "already posted" in refusals[0]
 
 
-async def test_resolve_confirms_opens_the_modal_and_its_summary_resolves(
+async def test_resolve_opens_the_modal_at_once_and_its_summary_resolves(
     bot: BotUnderTest, slack: LocalSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     card = await declare(bot)
     resolve = card_control(card, ids.RESOLVE)
     assert resolve["type"] == "button"
-    assert {"title", "text", "confirm", "deny"} <= resolve["confirm"].keys(), "Resolve asks for a confirmation"
+    assert "confirm" not in resolve, "the modal is the confirmation: no dialog before it (SPEC §4)"
     sent = record_requests(bot, monkeypatch)
 
     response = await bot.click(card, ids.RESOLVE, user=ALICE)
@@ -191,6 +200,10 @@ async def test_resolve_confirms_opens_the_modal_and_its_summary_resolves(
     edited = await bot.card(1)
     assert controls(edited) == RESOLVED_CONTROLS, "a resolved card shows Reopen and Close, no Resolve"
     assert card_field(edited, "Status") == "Resolved"
+    assert edited.blocks is not None
+    assert edited.blocks[0]["text"]["text"].startswith("✅ · INC-1 · "), "no red marker once resolved"
+    assert card_field(edited, "Severity").startswith("SEV"), "the severity stays in the fields"
+    assert card_field(edited, "SLA").split("\n")[-1].startswith("resolved after "), "time to resolve, once known"
     assert "rolled back 4.2.1" in str(edited.blocks)
     resolved = of_type(await timeline(bot), ev.Resolved)
     assert [e.summary for e in resolved if isinstance(e, ev.Resolved)] == ["rolled back 4.2.1"]

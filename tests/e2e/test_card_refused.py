@@ -125,7 +125,7 @@ async def test_the_next_command_after_the_invite_posts_the_card_by_itself(bot: B
 
     slack.clear_faults()
     acked = await bot.slash("ack INC-1", user=BOB, channel=PRIVATE)
-    assert acked.json()["text"] == "<@U0BOB> acknowledged INC-1"
+    assert acked.json()["text"] == "<@U0BOB> acknowledged INC-1 (status → investigating)"
 
     card = await bot.card(1)
     assert card_field(card, "Status") == "Investigating", "posted as the incident is now"

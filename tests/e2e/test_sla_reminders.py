@@ -10,9 +10,10 @@ import pytest
 from bot.local_slack import LocalSlack, Message
 from bot.runtime.clock import MutableClock
 from bot.views import action_ids as ids
+from bot.views.formatting import slack_date
 from domain.severity import Severity
 from domain.sla import ClockKind
-from tests.builders import T0, controls
+from tests.builders import T0, card_field, controls
 from tests.e2e.harness import BOB, CHANNEL, BotUnderTest
 
 
@@ -202,3 +203,33 @@ async def test_reopen_restarts_the_clocks(sla_bot: BotUnderTest, clock: MutableC
     assert incident.severity is Severity.SEV2
     kinds = [kind for kind, _ in incident.clocks.running()]
     assert kinds == [ClockKind.UPDATE, ClockKind.RESOLVE]
+
+
+def _at(when: datetime) -> str:
+    return f"<!date^{int(when.timestamp())}^{{time}}|{when:%H:%M} UTC>"
+
+
+async def test_the_card_names_its_deadline_and_is_edited_when_it_passes_during_a_snooze(
+    sla_bot: BotUnderTest, slack: LocalSlack, clock: MutableClock
+) -> None:
+    await declare(sla_bot, "payments down sev1")
+    ack, update, until = T0 + timedelta(minutes=5), T0 + timedelta(minutes=30), T0 + timedelta(minutes=31)
+    clock.set(T0 + timedelta(minutes=1))
+    assert (await sla_bot.slash("snooze 30m")).status == 200
+    await sla_bot.settle()
+    card = await sla_bot.card(1)
+    assert card_field(card, "SLA") == f"ack by {_at(ack)} · reminder snoozed until {_at(until)}", "the deadline stays"
+    edits, replies = len(slack.calls_to("chat.update")), len(thread_replies(slack, card))
+
+    assert await tick_at(sla_bot, clock, ack + timedelta(seconds=1)) == 0, "the reminder waits for the snooze"
+    assert len(thread_replies(slack, card)) == replies, "nothing is said in the thread"
+    assert len(slack.calls_to("chat.update")) == edits + 1, "the card is edited as the deadline passes"
+    overdue = f"ack overdue since {_at(ack)} · update by {_at(update)} · reminder snoozed until {_at(until)}"
+    assert card_field(await sla_bot.card(1), "SLA") == overdue
+    assert await tick_at(sla_bot, clock, ack + timedelta(minutes=1)) == 0
+    assert len(slack.calls_to("chat.update")) == edits + 1, "once per passing"
+
+    assert await tick_at(sla_bot, clock, until) == 1, "after the snooze, the reminder"
+    assert "snoozed" not in card_field(await sla_bot.card(1), "SLA")
+    ack_reminder = next(m for m in thread_replies(slack, card) if "not acknowledged" in str(m.blocks))
+    assert f"acknowledged by {slack_date(ack)}" in str(ack_reminder.blocks), "it names the deadline, not the snooze"

@@ -79,11 +79,20 @@ async def test_mention_show_answers_with_the_incident_state(bot: BotUnderTest, s
     assert "*Acknowledged:* not yet" in shown
 
 
-async def test_mention_help_lists_every_verb_as_a_mention(bot: BotUnderTest, slack: LocalSlack) -> None:
+def assert_placeholders_escaped(text: str, *placeholders: str) -> None:
+    """Slack takes a bare ``<title>`` for a token and shows nothing: placeholders go as entities."""
+    assert "<" not in text, text
+    assert ">" not in text, text
+    for placeholder in placeholders:
+        assert f"&lt;{placeholder}&gt;" in text, placeholder
+
+
+@pytest.mark.parametrize("typed", ["help", ""])
+async def test_mention_help_lists_every_verb_as_a_mention(bot: BotUnderTest, slack: LocalSlack, typed: str) -> None:
     home = await declare_by_mention(bot)
     watch = await Watch.start(bot, slack, home)
 
-    await bot.mention("help", user=BOB, thread_ts=home.thread_ts)
+    await bot.mention(typed, user=BOB, thread_ts=home.thread_ts)
 
     reply = await watch.replied_in_thread(BOB)
     for verb in Verb:
@@ -91,6 +100,7 @@ async def test_mention_help_lists_every_verb_as_a_mention(bot: BotUnderTest, sla
     assert "/incident" not in reply.text
     for alias in ("acknowledge", "severity", "lead", "commander", "new", "open"):
         assert f"`{alias}`" in reply.text
+    assert_placeholders_escaped(reply.text, "command", "title", "1-4", "text")
 
 
 @pytest.mark.parametrize(
@@ -148,3 +158,4 @@ async def test_slash_help_lists_every_verb_as_a_slash_command(bot: BotUnderTest,
     for verb in Verb:
         assert f"`/incident {verb.value}" in body["text"]
     assert "`INC-42`, `#42` or `42`" in body["text"]
+    assert_placeholders_escaped(body["text"], "command", "title", "1-4", "text")

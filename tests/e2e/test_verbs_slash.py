@@ -40,8 +40,9 @@ async def test_ack_with_every_form_of_reference(bot: BotUnderTest, slack: LocalS
 
     watch, body = await run(bot, slack, home, text)
 
-    assert body["text"] == "<@U0BOB> acknowledged INC-1"
-    incident, card = await watch.changed("<@U0BOB> acknowledged INC-1")
+    acked = "<@U0BOB> acknowledged INC-1 (status → investigating)"
+    assert body["text"] == acked
+    incident, card = await watch.changed(acked)
     assert incident.status is Status.INVESTIGATING
     assert incident.acknowledged_at is not None
     assert controls(card) == ACKED_CONTROLS
@@ -138,8 +139,10 @@ async def test_note(bot: BotUnderTest, slack: LocalSlack) -> None:
 
     watch, body = await run(bot, slack, home, "note INC-1 db failover done")
 
+    # Nobody saw a slash command's text, so the note is posted in the thread (SPEC §2).
     assert body["text"] == "<@U0BOB> added a note: db failover done"
     await watch.changed("<@U0BOB> added a note: db failover done", card_edited=False)
+    assert watch.calls("reactions.add") == []
     [note] = await watch.new_events()
     assert isinstance(note, ev.NoteAdded)
     assert note.text == "db failover done"
@@ -167,13 +170,14 @@ async def test_update_with_text_publishes_it(bot: BotUnderTest, slack: LocalSlac
     incident, _ = await watch.changed("Stakeholder update for INC-1")
     assert incident.last_update_at is not None
     assert incident.clocks.update_due_at is not None
-    assert (
-        body["text"]
-        == f"<@U0BOB> posted a stakeholder update; next one due {slack_date(incident.clocks.update_due_at)}"
+    next_due = slack_date(incident.clocks.update_due_at)
+    assert body["text"] == (
+        f"<@U0BOB> posted a stakeholder update (next one due {next_due}): Payments are flowing again."
     )
     shown = block_texts(watch.posted().blocks)
     assert "Stakeholder update · INC-1" in shown
-    assert "Payments are flowing again." in shown
+    # The promise is the SLA clock's deadline, the one the reminders keep.
+    assert f"Payments are flowing again.\n*Next update:* by {next_due}" in shown
 
 
 async def test_snooze(bot: BotUnderTest, slack: LocalSlack) -> None:

@@ -9,7 +9,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+
+from bot.runtime.child_environment import clean_environment, free_port
+
+# A card edit goes through the outbox and Slack's per-channel pacing: allow for a few of them.
+UPDATE_TIMEOUT_MS = 15_000
+
+expect.set_options(timeout=UPDATE_TIMEOUT_MS)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -44,3 +51,34 @@ async def chromium() -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
+
+
+def playground_environment(directory: Path, port: int | None = None) -> dict[str, str]:
+    """``python -m bot`` as a newcomer runs it: no Slack variables at all, its files in ``directory``."""
+    database = directory / "playground.db"
+    return clean_environment(PORT=str(port or free_port()), DATABASE_URL=f"sqlite+aiosqlite:///{database}")
+
+
+@asynccontextmanager
+async def open_page(browser: Browser, url: str, width: int = 1440) -> AsyncIterator[Page]:
+    """The playground's page as Alice sees it; an error the page raised fails the test."""
+    context = await browser.new_context(viewport={"width": width, "height": 900})
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    await page.goto(url + "/")
+    await expect(page.locator("#user-switcher")).to_have_value("U0ALICE")
+    yield page
+    await context.close()
+    assert errors == [], f"the page raised: {errors}"
+
+
+async def send(page: Page, text: str, composer: str = "#composer-input") -> None:
+    box = page.locator(composer)
+    await box.fill(text)
+    await box.press("Enter")
+
+
+def field(card: Locator, name: str) -> Locator:
+    """The card's field labelled ``name`` (its bold title, exactly)."""
+    return card.locator(".bk-field").filter(has=card.page.get_by_text(name, exact=True))

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import tempfile
 import urllib.parse
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -102,17 +104,22 @@ class Server:
 
 @asynccontextmanager
 async def serve() -> AsyncIterator[Server]:
-    settings = Settings(slack_bot_token="", slack_signing_secret="", port=free_port()).as_playground()
-    fake = FakeApp(SignatureVerifier(settings.slack_signing_secret))
-    app = web.Application()
-    app.router.add_post("/slack/events", fake.events)
-    add_playground(app, settings)
-    runner = web.AppRunner(app, shutdown_timeout=1.0)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", settings.port).start()
-    async with aiohttp.ClientSession() as http:
-        yield Server(f"http://127.0.0.1:{settings.port}", fake, app[PLAYGROUND].slack, settings, http)
-    await runner.cleanup()
+    """The playground's server, keeping its workspace in a directory of its own."""
+    with tempfile.TemporaryDirectory(prefix="firebreak-playground-") as directory:
+        database_url = f"sqlite+aiosqlite:///{Path(directory) / 'playground.db'}"
+        settings = Settings(
+            slack_bot_token="", slack_signing_secret="", port=free_port(), database_url=database_url
+        ).as_playground()
+        fake = FakeApp(SignatureVerifier(settings.slack_signing_secret))
+        app = web.Application()
+        app.router.add_post("/slack/events", fake.events)
+        add_playground(app, settings)
+        runner = web.AppRunner(app, shutdown_timeout=1.0)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", settings.port).start()
+        async with aiohttp.ClientSession() as http:
+            yield Server(f"http://127.0.0.1:{settings.port}", fake, app[PLAYGROUND].slack, settings, http)
+        await runner.cleanup()
 
 
 def bot_client(server: Server) -> AsyncWebClient:

@@ -65,6 +65,15 @@ async def test_a_slash_command_is_a_signed_form_and_its_ack_an_ephemeral(server:
         assert (await response.json())["ephemerals"] == []
 
 
+async def test_a_slash_command_names_people_as_slack_does_with_escaping_on(server: Server) -> None:
+    status, _ = await server.post("/playground/slash", channel=INCIDENTS, text="assign INC-2 @carol")
+    await server.post("/playground/slash", channel=INCIDENTS, text="note a < b & @nobody @here")
+
+    assert status == 200
+    assert server.app.payload(0)["text"] == "assign INC-2 <@U0CAROL|carol>"
+    assert server.app.payload(1)["text"] == "note a &lt; b &amp; @nobody <!here>"
+
+
 async def test_clicks_carry_the_element_from_the_message(server: Server) -> None:
     card = await bot_client(server).chat_postMessage(channel=INCIDENTS, text="card", blocks=CARD_BLOCKS)
     click = {"channel": INCIDENTS, "message_ts": card["ts"], "block_id": "incident.actions:T0FIREBRK:1:v1"}

@@ -4,63 +4,15 @@ headless Chromium, an incident run from declaration to resolution through the ca
 from __future__ import annotations
 
 import re
-import tempfile
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
-from playwright.async_api import Browser, Locator, Page, expect
+from playwright.async_api import Page, expect
 
-from bot.runtime.child_environment import REPO, clean_environment, free_port
+from bot.runtime.child_environment import REPO
 from tests.e2e.bot_process import BotProcess
-from tests.playground.browser import chromium
+from tests.playground.browser import field, send
 
 ARTIFACTS = REPO / "test-artifacts"
 SCREENSHOT = ARTIFACTS / "playground.png"
-# A card edit goes through the outbox and Slack's per-channel pacing: allow for a few of them.
-UPDATE_TIMEOUT_MS = 15_000
-
-expect.set_options(timeout=UPDATE_TIMEOUT_MS)
-
-
-@pytest.fixture(scope="module")
-async def playground() -> AsyncIterator[BotProcess]:
-    """``python -m bot`` as a newcomer runs it: no Slack variables at all (a database of its own)."""
-    with tempfile.TemporaryDirectory(prefix="firebreak-playground-") as directory:
-        database = Path(directory) / "playground.db"
-        bot = BotProcess(clean_environment(PORT=str(free_port()), DATABASE_URL=f"sqlite+aiosqlite:///{database}"))
-        async with bot.running():
-            yield bot
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-async def page(browser: Browser, playground: BotProcess) -> AsyncIterator[Page]:
-    context = await browser.new_context(viewport={"width": 1440, "height": 900})
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    await page.goto(playground.url + "/")
-    await expect(page.locator("#user-switcher")).to_have_value("U0ALICE")
-    yield page
-    await context.close()
-    assert errors == [], f"the page raised: {errors}"
-
-
-async def send(page: Page, text: str, composer: str = "#composer-input") -> None:
-    box = page.locator(composer)
-    await box.fill(text)
-    await box.press("Enter")
-
-
-def field(card: Locator, name: str) -> Locator:
-    """The card's field labelled ``name`` (its bold title, exactly)."""
-    return card.locator(".bk-field").filter(has=card.page.get_by_text(name, exact=True))
 
 
 async def test_an_incident_from_mention_to_resolution(page: Page, playground: BotProcess) -> None:
@@ -91,9 +43,7 @@ async def test_an_incident_from_mention_to_resolution(page: Page, playground: Bo
     await expect(card.locator('select[data-action-id="incident.commander"]')).to_have_value("U0BOB")
 
     await card.locator('button[data-action-id="incident.resolve"]').click()
-    confirm = page.locator("#confirm")
-    await expect(confirm.locator("h2")).to_have_text("Resolve INC-1?")
-    await confirm.locator(".confirm-yes").click()
+    await expect(page.locator("#confirm")).to_be_hidden()
     modal = page.locator("#modal")
     await expect(modal.locator("h2")).to_have_text("Resolve INC-1")
     await modal.locator('[data-block-id="resolve.summary"]').fill("rolled back the bad deploy")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.playground import fresh_playground_database
+from bot.playground import Kept
 from bot.runtime.settings import ConfigError, Settings
 
 
@@ -58,12 +58,34 @@ def test_with_credentials_it_is_not_the_playground() -> None:
     assert settings.slack_api_url == "https://slack.com/api/"
 
 
-def test_the_playground_database_starts_afresh(tmp_path: Path) -> None:
-    path = tmp_path / "firebreak-playground.db"
+def test_the_playground_keeps_its_database_and_workspace_file_together(tmp_path: Path) -> None:
+    database = tmp_path / "firebreak-playground.db"
+    kept = Kept.for_database(f"sqlite+aiosqlite:///{database}")
+    assert kept == Kept(tmp_path / "firebreak-playground.db.slack.json", database)
+    assert kept.page()["reset"] is True
+
+    kept.slack.write_text("cards of incidents that are gone")
+    kept.keep_together(own_database=True)
+    assert list(tmp_path.iterdir()) == [], "a workspace without its database is dropped"
+
     for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").write_text("old run")
-    (tmp_path / "firebreak.db").write_text("the real bot's")
+        Path(f"{database}{suffix}").write_text("an earlier run's, which kept no cards")
+    kept.keep_together(own_database=False)
+    assert len(list(tmp_path.iterdir())) == 3, "a database someone named is never deleted"
+    kept.keep_together(own_database=True)
+    assert list(tmp_path.iterdir()) == []
 
-    fresh_playground_database(str(path))
+    database.write_text("incidents")
+    kept.slack.write_text("their cards")
+    kept.keep_together(own_database=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [database.name, kept.slack.name]
 
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["firebreak.db"]
+
+def test_reset_never_erases_a_postgres_database() -> None:
+    kept = Kept.for_database("postgresql://db/firebreak")
+    assert kept.database is None
+    assert kept.page() == {
+        "where": f"the Postgres database in DATABASE_URL and {kept.slack}",
+        "reset": False,
+        "refusal": "Reset erases only a SQLite database; this one is Postgres.",
+    }

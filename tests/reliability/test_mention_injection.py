@@ -27,7 +27,9 @@ INJECTION = (
     "<!channel> <!here> <!everyone> <!here|here> <@U0BOB> <@W0BOSS|boss> <!subteam^S0ONCALL|@oncall> "
     "<http://evil.example|https://status.example.com> <mailto:x@evil.example|help> @channel @here"
 )
-ALLOWED = [f"<@{ALICE}>", f"<#{CHANNEL}>"]
+# A person's own token shows as their mention (SPEC §2: "<@U1> as that user's mention"); only
+# broadcasts, groups and disguised links must never go out live.
+ALLOWED = [f"<@{ALICE}>", f"<#{CHANNEL}>", "<@U0BOB>", "<@W0BOSS>"]
 
 
 def text_value(value: str) -> dict[str, object]:
@@ -110,7 +112,7 @@ def test_the_checker_finds_what_it_looks_for() -> None:
     mrkdwn = {"type": "section", "text": {"type": "mrkdwn", "text": "see <http://evil.example|docs>"}}
     assert live_markup({"text": "hi <!channel>"})
     assert live_markup({"blocks": [mrkdwn]})
-    assert live_markup({"text": "ping <@U0BOB>"}, ALLOWED)
+    assert live_markup({"text": "ping <@U0CAROL>"}, ALLOWED)
     assert live_markup({"text": "by <@U0ALICE> in <#C0INCIDENT> at <!date^1^{date}|x>"}, ALLOWED) == []
     assert live_markup({"text": "&lt;!channel&gt; @\u2060here"}) == []
     header = {"type": "header", "text": {"type": "plain_text", "text": "<!channel> is fine here"}}

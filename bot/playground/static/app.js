@@ -17,15 +17,32 @@ const view = {
 };
 
 // ------------------------------------------------------------------ talking to the server
-async function post(path, body) {
-  const response = await fetch(path, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ user: view.me, ...body }),
-  });
-  const reply = await response.json().catch(() => ({}));
-  if (!response.ok || reply.ok === false) toast(`Not sent: ${reply.error || response.status}`);
+const UNREACHABLE = "the playground is not answering (is python -m bot still running?)";
+
+// A failure is always an answer ({ok: false, error}), never an exception: what the person did is
+// reported, by a notice or (quiet) by the caller, e.g. the composer, which keeps the text.
+async function post(path, body, { quiet = false } = {}) {
+  let reply;
+  try {
+    const response = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ user: view.me, ...body }),
+    });
+    reply = await response.json().catch(() => ({}));
+    if (!response.ok || reply.ok === false) reply = { ...reply, ok: false, error: reply.error || `HTTP ${response.status}` };
+  } catch {
+    setConnection(false);
+    reply = { ok: false, error: UNREACHABLE };
+  }
+  if (!reply.ok && !quiet) toast(`Not sent: ${reply.error}`);
   return reply;
+}
+
+function setConnection(live) {
+  const status = $("#live-status");
+  status.classList.toggle("offline", !live);
+  status.textContent = live ? "● live" : "● offline, reconnecting…";
 }
 
 let fetching = null;
@@ -38,8 +55,8 @@ async function refresh() {
   fetching = (async () => {
     do {
       again = false;
-      const response = await fetch(`/playground/state?user=${encodeURIComponent(view.me)}`);
-      if (response.ok) {
+      const response = await fetch(`/playground/state?user=${encodeURIComponent(view.me)}`).catch(() => null);
+      if (response?.ok) {
         view.data = await response.json();
         render();
       }
@@ -50,15 +67,19 @@ async function refresh() {
   return fetching;
 }
 
+// The badge says whether the page is connected: the event stream is the connection.
 function listen() {
   const source = new EventSource("/playground/events");
-  const status = $("#live-status");
   source.addEventListener("hello", () => {
-    status.classList.remove("offline");
-    refresh();
+    setConnection(true);
+    refresh(); // what changed while the page was away
   });
   source.addEventListener("change", () => refresh());
-  source.onerror = () => status.classList.add("offline");
+  source.onerror = () => {
+    setConnection(false);
+    // The browser retries a dropped stream by itself, but not one refused with an HTTP error.
+    if (source.readyState === EventSource.CLOSED) setTimeout(listen, 2000);
+  };
 }
 
 // ------------------------------------------------------------------ context for blocks
@@ -110,6 +131,8 @@ function render() {
 
 function renderSidebar(data) {
   for (const channel of data.channels) channelNames.set(channel.id, channel.name);
+  $("#kept-where").textContent = `Incidents and messages are kept in ${data.kept.where}.` + (data.kept.refusal ? ` ${data.kept.refusal}` : "");
+  $("#reset").disabled = !data.kept.reset;
   const switcher = $("#user-switcher");
   const people = data.users.filter((u) => !u.is_bot);
   if (switcher.options.length !== people.length) {
@@ -126,6 +149,7 @@ function renderSidebar(data) {
       item.addEventListener("click", () => {
         view.channel = c.id;
         view.thread = null;
+        showSidebar(false);
         render();
       });
       return item;
@@ -138,6 +162,7 @@ function renderThread(messages, ephemerals, replies, who, channelName) {
   const parent = messages.find((m) => m.ts === view.thread);
   if (!parent) {
     pane.hidden = true;
+    $("#thread-messages").replaceChildren(); // its thread is gone (a reset, say)
     return;
   }
   pane.hidden = false;
@@ -164,32 +189,44 @@ function renderItem(item, who, threadReplies, inThread = false) {
     threadReplies: inThread ? [] : threadReplies,
     blocks: (blocks) => renderBlocks(blocks, blockContext({ ...item, channel: item.channel || view.channel }, !!item.ephemeral)),
     dismiss: () => post("/playground/dismiss", { ts: item.ts }),
-    openThread: () => {
-      view.thread = item.ts;
-      render();
-    },
+    openThread: inThread || item.ephemeral
+      ? null
+      : () => {
+          view.thread = item.ts;
+          render();
+          $("#thread-input").focus();
+        },
   });
 }
 
 // ------------------------------------------------------------------ composing
 async function send(text, threadTs) {
   const trimmed = text.trim();
-  if (!trimmed) return;
   const slash = trimmed.match(/^\/(\S+)\s*([\s\S]*)$/);
   if (slash) {
-    if (slash[1] !== "incident") return toast(`/${slash[1]} is not a command here; try /incident help`);
-    await post("/playground/slash", { channel: view.channel, text: slash[2], thread_ts: threadTs });
-    return;
+    if (slash[1] !== "incident") return { ok: false, error: `/${slash[1]} is not a command here; try /incident help` };
+    return post("/playground/slash", { channel: view.channel, text: slash[2], thread_ts: threadTs }, { quiet: true });
   }
-  const reply = await post("/playground/message", { channel: view.channel, text: trimmed, thread_ts: threadTs });
+  const reply = await post("/playground/message", { channel: view.channel, text: trimmed, thread_ts: threadTs }, { quiet: true });
   if (!threadTs && reply.ok && /(^|\s)@firebreak\b/i.test(trimmed)) view.awaitingThread = reply.ts;
+  return reply;
 }
 
+// As in Slack, the box empties while a message goes out; if it did not reach the bot, the text
+// comes back (unless something new was typed meanwhile) with what went wrong beside it.
 function composer(form, input, threadTs) {
+  const status = form.querySelector(".composer-status");
   const submit = async () => {
     const text = input.value;
+    if (!text.trim()) return;
     input.value = "";
-    await send(text, threadTs());
+    status.hidden = true;
+    const reply = await send(text, threadTs());
+    if (reply.ok) return;
+    if (!input.value) input.value = text;
+    const what = reply.ts ? "Posted, but the bot did not get it" : "Not sent";
+    status.textContent = `${what}: ${reply.error}. Your text is kept; press Enter to try again.`;
+    status.hidden = false;
   };
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -203,12 +240,42 @@ function composer(form, input, threadTs) {
   });
 }
 
+function showSidebar(open) {
+  document.body.classList.toggle("sidebar-open", open);
+  $("#sidebar-toggle").setAttribute("aria-expanded", String(open));
+  $("#sidebar-scrim").hidden = !open;
+}
+
+async function reset() {
+  const yes = await askConfirm(
+    {
+      title: { type: "plain_text", text: "Reset the playground?" },
+      text: { type: "plain_text", text: `Every incident and message is erased from ${view.data.kept.where}. The workspace starts afresh, from INC-1.` },
+      confirm: { type: "plain_text", text: "Erase and start afresh" },
+      deny: { type: "plain_text", text: "Keep everything" },
+      style: "danger",
+    },
+    users(),
+  );
+  if (!yes) return;
+  const reply = await post("/playground/reset", {});
+  if (!reply.ok) return;
+  view.thread = null;
+  view.awaitingThread = null;
+  resetModal();
+  toast("The playground starts afresh");
+  refresh();
+}
+
 composer($("#composer"), $("#composer-input"), () => null);
 composer($("#thread-composer"), $("#thread-input"), () => view.thread);
 $("#thread-close").addEventListener("click", () => {
   view.thread = null;
   render();
 });
+$("#sidebar-toggle").addEventListener("click", () => showSidebar(!document.body.classList.contains("sidebar-open")));
+$("#sidebar-scrim").addEventListener("click", () => showSidebar(false));
+$("#reset").addEventListener("click", reset);
 $("#user-switcher").addEventListener("change", (event) => {
   view.me = event.target.value;
   localStorage.setItem("playground.user", view.me);

@@ -18,7 +18,24 @@ function avatar(user) {
   return node;
 }
 
-// One message (or ephemeral) as Slack shows it; the callbacks are what its controls and links do.
+// The emoji the bot reacts with, as Slack draws them; any other shows by its name.
+const EMOJI = { memo: "📝", white_check_mark: "✅", eyes: "👀" };
+
+function reactionsNode(reactions) {
+  const row = document.createElement("div");
+  row.className = "reactions";
+  for (const { name, count } of reactions) {
+    const pill = document.createElement("span");
+    pill.className = "reaction";
+    pill.title = `:${name}:`;
+    pill.textContent = `${EMOJI[name] || `:${name}:`} ${count}`;
+    row.append(pill);
+  }
+  return row;
+}
+
+// One message (or ephemeral) as Slack shows it; the callbacks are what its controls and links do
+// (openThread is null where a message cannot start a thread: in a thread, or an ephemeral).
 export function messageNode(item, { who, botId, threadReplies, blocks, dismiss, openThread }) {
   const author = item.ephemeral ? who.get(botId) : who.get(item.user);
   const node = document.createElement("div");
@@ -48,6 +65,7 @@ export function messageNode(item, { who, botId, threadReplies, blocks, dismiss, 
     text.innerHTML = mrkdwn(item.text, who);
     body.append(text);
   }
+  if (item.reactions?.length) body.append(reactionsNode(item.reactions));
   if (threadReplies.length) {
     const link = document.createElement("button");
     link.type = "button";
@@ -57,5 +75,16 @@ export function messageNode(item, { who, botId, threadReplies, blocks, dismiss, 
     body.append(link);
   }
   node.append(body);
+  if (openThread) {
+    // Slack's hover toolbar: any message can start a thread, not only one that has replies.
+    const reply = document.createElement("button");
+    reply.type = "button";
+    reply.className = "reply-in-thread";
+    reply.title = "Reply in thread";
+    reply.setAttribute("aria-label", "Reply in thread");
+    reply.textContent = "💬 Reply";
+    reply.addEventListener("click", openThread);
+    node.append(reply);
+  }
   return node;
 }

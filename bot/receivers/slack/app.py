@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -40,7 +41,7 @@ def build_slack_app(
     async def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
         return identity.authorization(enterprise_id, team_id, user_id)
 
-    app = AsyncApp(
+    app = _bolt_app(
         client=AsyncWebClient(base_url=client.base_url, timeout=client.timeout, retry_handlers=[]),
         authorize=authorize,
         request_verification_enabled=False,
@@ -77,6 +78,19 @@ def build_slack_app(
         await views.resolve(ack, body, view)
 
     return app
+
+
+def _bolt_app(**options: Any) -> AsyncApp:
+    """Bolt takes a token from SLACK_BOT_TOKEN when it is given none, and then warns on every start
+    that the token is unused beside ``client`` (it is: ``authorize`` supplies it). Bolt has no way
+    to not read it, so the variable is out of its sight while the app is built; nothing else runs
+    at that moment of startup."""
+    hidden = os.environ.pop("SLACK_BOT_TOKEN", None)
+    try:
+        return AsyncApp(**options)
+    finally:
+        if hidden is not None:
+            os.environ["SLACK_BOT_TOKEN"] = hidden
 
 
 def _retry_num(request: AsyncBoltRequest) -> int:

@@ -106,7 +106,11 @@ class ActionReceiver:
         if not isinstance(draft, ev.AiDraftCreated):
             raise UserError(f"That draft is not part of {ref}'s timeline; nothing was posted.")
         command = cmd.PostStakeholderUpdate(
-            actor=origin.user_id, source=origin.source, text=draft.text, model=draft.model if draft.ai_written else None
+            actor=origin.user_id,
+            source=origin.source,
+            text=draft.text,
+            model=draft.model if draft.ai_written else None,
+            draft_seq=int(seq_text),
         )
         # Keyed by the draft, not the click: a second click on the same draft posts nothing.
         published = replace(origin, key=f"draft:{ref.workspace_id}:{ref.number}:{seq_text}")

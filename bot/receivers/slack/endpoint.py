@@ -11,8 +11,9 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.database import answers
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +116,8 @@ def _malformed(body: object) -> str | None:  # noqa: PLR0911 - one reason per sh
 
 async def health(request: web.Request) -> web.StreamResponse:
     try:
-        async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS), request.app[ENGINE].connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        async with asyncio.timeout(HEALTH_TIMEOUT_SECONDS):
+            await answers(request.app[ENGINE])
     except Exception as error:
         log.warning("health check: database unreachable", extra={"error": type(error).__name__})
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)

@@ -24,7 +24,15 @@ HOSTILE = (
     "@here",
 )
 HOSTILE_TEXT = "ping " + " ".join(HOSTILE) + " @channel @everyone"
-RAW_PINGS = ("<!channel>", "<!here>", "<!everyone>", "<@U123>", "<!subteam^S1>", "<https://evil")
+# What must never reach Slack from user text: a broadcast, a group ping or a link hiding where it
+# goes. ``<@U123>`` is not here: SPEC §2 shows a user's token as that user's mention.
+RAW_PINGS = ("<!channel>", "<!here>", "<!everyone>", "<!subteam^S1>", "<https://evil")
+_J = "\u2060"  # the word joiner that keeps "@here" a word, not a ping
+# HOSTILE_TEXT as mrkdwn shows it: tokens read as the user meant them, nothing pings.
+HOSTILE_SHOWN = (
+    f"ping @{_J}channel @{_J}here @{_J}everyone <@U123> @S1 ok (https://evil) &amp; "
+    f"@{_J}here @{_J}channel @{_J}everyone"
+)
 
 # 120 characters: emoji (two UTF-16 units each) and mention-like text, the worst a title can be.
 LONG_TITLE = ("🔥💥🚨🔥💥🚨 <!channel> <@U123> & @here down " * 6)[:120]

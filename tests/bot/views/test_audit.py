@@ -9,7 +9,7 @@ from domain import events as ev
 from domain.lifecycle import Status
 from domain.severity import Severity
 from domain.sla import ClockKind
-from tests.bot.views.samples import COMMANDER, HOSTILE_TEXT, RAW_PINGS
+from tests.bot.views.samples import COMMANDER, HOSTILE_SHOWN, HOSTILE_TEXT, RAW_PINGS
 from tests.builders import REPORTER, T0, Story, declared
 
 LATER = T0 + timedelta(minutes=3)
@@ -34,7 +34,8 @@ def test_acknowledged_is_one_line_though_it_also_moves_the_status() -> None:
     events = story.do(cmd.Acknowledge(actor=REPORTER), LATER)
     assert [type(event) for event in events] == [ev.Acknowledged, ev.StatusChanged]
     assert audit_line(events[0], story.incident) == f"{U1} acknowledged INC-42"
-    assert audit_text(events, story.incident) == f"{U1} acknowledged INC-42"
+    # The status move is said with its cause, in the same line (SPEC §2).
+    assert audit_text(events, story.incident) == f"{U1} acknowledged INC-42 (status → investigating)"
 
 
 def test_severity_changed() -> None:
@@ -67,7 +68,7 @@ def test_note_is_escaped_folded_and_truncated() -> None:
     story = declared()
     line = only_line(story, cmd.AddNote(actor=REPORTER, text=HOSTILE_TEXT + "\nsecond line"))
     assert line is not None
-    assert line.startswith(f"{U1} added a note: ping &lt;!channel&gt; &lt;!here&gt; &lt;!everyone&gt; &lt;@U123&gt;")
+    assert line == f"{U1} added a note: {HOSTILE_SHOWN} second line"
     assert line.endswith(f"@{WORD_JOINER}channel @{WORD_JOINER}everyone second line")
     for raw in RAW_PINGS:
         assert raw not in line
@@ -83,10 +84,20 @@ def test_stakeholder_update_posted() -> None:
     line = only_line(story, cmd.PostStakeholderUpdate(actor=REPORTER, text="All good"))
     due = int((LATER + timedelta(hours=1)).timestamp())
     date = f"<!date^{due}^{{date_short_pretty}} {{time}}|2026-11-23 04:03 UTC>"
-    assert line == f"{U1} posted a stakeholder update; next one due {date}"
+    assert line == f"{U1} posted a stakeholder update (next one due {date}): All good"
     approved = only_line(story, cmd.PostStakeholderUpdate(actor=REPORTER, text="Draft", model="claude-haiku-4-5"))
     assert approved is not None
     assert approved.startswith(f"{U1} posted a stakeholder update drafted by Firebreak")
+    assert approved.endswith("): Draft")
+
+
+def test_a_posted_update_shows_what_it_said_but_not_the_drafts_guess_at_the_next_one() -> None:
+    story = declared(severity=Severity.SEV2)
+    text = "*Impact:* checkout <!here> down\n*Current status:* investigating\n*Next update:* by 01:46 UTC."
+    line = only_line(story, cmd.PostStakeholderUpdate(actor=REPORTER, text=text))
+    assert line is not None
+    assert line.endswith(f"): *Impact:* checkout @{WORD_JOINER}here down *Current status:* investigating")
+    assert "01:46" not in line
 
 
 def test_snoozed() -> None:
@@ -101,7 +112,7 @@ def test_resolved_with_and_without_summary() -> None:
     story = declared()
     story.do(cmd.Acknowledge(actor=REPORTER), T0)
     assert only_line(story, cmd.Resolve(actor=REPORTER, summary="<!here> rolled back")) == (
-        f"{U1} resolved INC-42: &lt;!here&gt; rolled back"
+        f"{U1} resolved INC-42: @{WORD_JOINER}here rolled back"
     )
     story.do(cmd.Reopen(actor=REPORTER), LATER)
     assert only_line(story, cmd.Resolve(actor=REPORTER)) == f"{U1} resolved INC-42"
@@ -186,6 +197,9 @@ def test_every_event_type_has_its_own_wording() -> None:
     story.do(cmd.AddNote(actor=REPORTER, text="n"), T0)
     story.do(cmd.PostStakeholderUpdate(actor=REPORTER, text="u"), T0)
     story.do(cmd.Snooze(actor=REPORTER, duration=timedelta(minutes=45)), T0)
+    card_due = story.incident.card_due_at
+    assert card_due is not None
+    story.do(cmd.RecordCardClock(actor="system", due_at=card_due), card_due)
     due = story.incident.clocks.next_due_at
     assert due is not None
     kind = story.incident.clocks.running()[0][0]

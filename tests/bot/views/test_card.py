@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -9,9 +9,10 @@ from bot.views import action_ids as ids
 from bot.views.card import card_fallback_text, incident_card
 from bot.views.escaping import WORD_JOINER, slack_len
 from domain import commands as cmd
+from domain.incident import Incident
 from domain.lifecycle import Status, allowed_next
 from domain.severity import Severity
-from tests.bot.views.samples import COMMANDER, HOSTILE_TEXT, LONG_TITLE, RAW_PINGS, incident_in, story_in
+from tests.bot.views.samples import COMMANDER, HOSTILE_SHOWN, HOSTILE_TEXT, LONG_TITLE, RAW_PINGS, incident_in, story_in
 from tests.bot.views.slack_limits import check_blocks, elements, mrkdwn_texts, plain_texts
 from tests.builders import REF, T0, declared
 
@@ -67,15 +68,72 @@ def test_fields_show_the_facts() -> None:
         f"*Commander*\n<@{COMMANDER}>",
         "*Reporter*\n<@U0REPORTER>",
         f"*Declared*\n<!date^{int(T0.timestamp())}^{{date_short_pretty}} {{time}}|2026-11-23 03:00 UTC>",
-        "*SLA*\nack due in 4 min",
+        f"*SLA*\nack by {_time(T0 + timedelta(minutes=15))}",
         "*Service*\ncheckout-api",
     ]
+
+
+def _time(when: datetime) -> str:
+    return f"<!date^{int(when.timestamp())}^{{time}}|{when:%H:%M} UTC>"
+
+
+def _sla(incident: Incident, now: datetime) -> str:
+    fields: list[str] = [field["text"] for field in incident_card(incident, now)[1]["fields"]]
+    return next(text for text in fields if text.startswith("*SLA*"))
 
 
 def test_unassigned_commander_and_overdue_sla() -> None:
     fields = [f["text"] for f in incident_card(incident_in(Status.DECLARED), T0 + timedelta(minutes=21))[1]["fields"]]
     assert "*Commander*\n_unassigned_" in fields
-    assert "*SLA*\nack overdue 6 min" in fields
+    ack, update = _time(T0 + timedelta(minutes=15)), _time(T0 + timedelta(hours=1))
+    assert f"*SLA*\nack overdue since {ack} · update by {update}" in fields
+
+
+def test_sla_field_names_the_same_absolute_deadline_whenever_it_is_rendered() -> None:
+    """A relative "due in N min" goes stale between edits; an absolute deadline does not."""
+    incident = declared(severity=Severity.SEV1).incident
+    ack = _time(T0 + timedelta(minutes=5))
+    assert _sla(incident, T0) == _sla(incident, T0 + timedelta(minutes=4)) == f"*SLA*\nack by {ack}"
+
+
+def test_a_snooze_shows_beside_the_deadline_which_does_not_move() -> None:
+    story = declared(severity=Severity.SEV1)
+    story.do(cmd.Snooze(actor=COMMANDER, duration=timedelta(minutes=30)), T0 + timedelta(minutes=1))
+    ack, until = _time(T0 + timedelta(minutes=5)), _time(T0 + timedelta(minutes=31))
+    assert _sla(story.incident, T0 + timedelta(minutes=2)) == f"*SLA*\nack by {ack} · reminder snoozed until {until}"
+    overdue = _sla(story.incident, T0 + timedelta(minutes=6))
+    assert overdue == f"*SLA*\nack overdue since {ack} · update by {_time(T0 + timedelta(minutes=30))}" + (
+        f" · reminder snoozed until {until}"
+    )
+    assert "snoozed" not in _sla(story.incident, T0 + timedelta(minutes=31)), "an ended snooze is not shown"
+
+
+def test_a_far_deadline_is_shown_with_its_date() -> None:
+    story = declared(severity=Severity.SEV4)
+    story.do(cmd.Acknowledge(actor=COMMANDER), T0)
+    resolve = T0 + timedelta(days=7)
+    shown = f"<!date^{int(resolve.timestamp())}^{{date_short_pretty}} {{time}}|2026-11-30 03:00 UTC>"
+    assert _sla(story.incident, T0 + timedelta(minutes=1)).startswith(f"*SLA*\nresolve by {shown}\n")
+
+
+def test_who_acknowledged_and_how_long_acknowledging_and_resolving_took() -> None:
+    story = declared(severity=Severity.SEV1)
+    story.do(cmd.Acknowledge(actor=COMMANDER), T0 + timedelta(minutes=6))
+    acked = _sla(story.incident, T0 + timedelta(minutes=7))
+    assert acked.endswith(f"\nacknowledged by <@{COMMANDER}> after 6 min")
+    story.do(cmd.Resolve(actor=COMMANDER), T0 + timedelta(hours=1))
+    story.do(cmd.Reopen(actor=COMMANDER), T0 + timedelta(hours=3))
+    story.do(cmd.Resolve(actor=COMMANDER), T0 + timedelta(hours=4, minutes=14))
+    assert _sla(story.incident, T0 + timedelta(hours=5)) == (
+        f"*SLA*\nacknowledged by <@{COMMANDER}> after 6 min\nresolved after 2 h 14 min"
+    ), "the two hours spent resolved before the reopen do not count"
+
+
+@pytest.mark.parametrize(("status", "marker"), [(Status.RESOLVED, "✅"), (Status.CLOSED, "⚫")])
+def test_a_finished_card_drops_the_severity_colour_but_keeps_the_severity(status: Status, marker: str) -> None:
+    blocks = incident_card(incident_in(status, severity=Severity.SEV1), T0 + timedelta(hours=1))
+    assert blocks[0]["text"]["text"] == f"{marker} · INC-42 · Checkout is failing"
+    assert "*Severity*\nSEV1 · critical" in [f["text"] for f in blocks[1]["fields"]]
 
 
 def test_open_incident_controls() -> None:
@@ -120,13 +178,10 @@ def test_status_select_offers_allowed_moves(status: Status) -> None:
     assert select["placeholder"]["text"] == f"Status: {status.value}"
 
 
-def test_resolve_has_confirm_dialog() -> None:
+def test_resolve_is_the_modal_alone_with_no_confirm_dialog_first() -> None:
     resolve = controls(incident_card(incident_in(Status.INVESTIGATING), T0))[ids.RESOLVE]
-    dialog = resolve["confirm"]
-    assert dialog["title"]["text"] == "Resolve INC-42?"
-    assert dialog["confirm"]["text"] == "Resolve"
-    assert dialog["deny"]["text"] == "Cancel"
-    assert "Checkout is failing" in dialog["text"]["text"]
+    assert resolve["type"] == "button"
+    assert "confirm" not in resolve, "the resolve modal is the confirmation (SPEC §4)"
 
 
 def test_resolved_incident_offers_reopen_and_close() -> None:
@@ -137,8 +192,10 @@ def test_resolved_incident_offers_reopen_and_close() -> None:
     assert "confirm" not in found[ids.REOPEN]
     context = next(b for b in blocks if b["type"] == "context")["elements"][0]["text"]
     assert context.startswith("✅ Resolved <!date^")
-    assert context.endswith(": Rolled back &lt;!here&gt; &amp; restarted")
-    assert "*SLA*\nstopped" in [f["text"] for f in blocks[1]["fields"]]
+    assert context.endswith(f": Rolled back @{WORD_JOINER}here &amp; restarted")
+    # No clock runs once resolved: the field tells how the response went instead (SPEC §4).
+    done = f"*SLA*\nacknowledged by <@{COMMANDER}> after 2 min\nresolved after 2 min"
+    assert done in [f["text"] for f in blocks[1]["fields"]]
 
 
 def test_closed_incident_has_no_actions() -> None:
@@ -175,20 +232,20 @@ def test_hostile_user_text_is_escaped_everywhere(status: Status) -> None:
         assert "@channel" not in text
         assert "@everyone" not in text
     description = next(b["text"]["text"] for b in blocks if b["type"] == "section" and "text" in b)
-    assert "&lt;!channel&gt; &lt;!here&gt; &lt;!everyone&gt; &lt;@U123&gt;" in description
-    assert "&lt;!subteam^S1&gt; &lt;https://evil|ok&gt; &amp; " in description
-    assert f"@{WORD_JOINER}here" in description
+    assert description == f"*Description*\n{HOSTILE_SHOWN}"
     service = next(f["text"] for f in blocks[1]["fields"] if f["text"].startswith("*Service*"))
-    assert service.startswith("*Service*\nping &lt;!channel&gt;")
-    # plain_text renders no markup, so the title shows as typed there, with broadcasts defused.
+    assert service.startswith(f"*Service*\n{HOSTILE_SHOWN[:60]}")
+    # plain_text renders no markup: tokens read as words, broadcasts defused, nothing escaped.
     for text in plain_texts(blocks):
         assert "@here" not in text
         assert "@channel" not in text
+        assert "&" not in text.replace(" & ", "")
+        assert "<" not in text
 
 
 def test_fallback_text_is_escaped_and_short() -> None:
     text = card_fallback_text(incident_in(Status.DECLARED, title=HOSTILE_TEXT))
-    assert text.startswith("SEV2 INC-42 · ping &lt;!channel&gt; &lt;!here&gt;")
+    assert text.startswith(f"SEV2 INC-42 · {HOSTILE_SHOWN[:30]}")
     assert text.endswith("(declared)")
     for raw in RAW_PINGS:
         assert raw not in text

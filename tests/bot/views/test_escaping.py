@@ -13,9 +13,12 @@ from bot.views.escaping import (
     neutralise_broadcasts,
     one_line,
     plain_text,
+    readable_mrkdwn,
+    readable_plain,
     slack_len,
     truncate,
 )
+from tests.bot.views.samples import HOSTILE_TEXT, RAW_PINGS
 
 
 @pytest.mark.parametrize(
@@ -49,9 +52,9 @@ def test_escaped_text_has_no_markup_left() -> None:
     assert escaped.replace("&amp;", "").replace("&lt;", "").replace("&gt;", "").count("&") == 0
 
 
-def test_plain_text_keeps_brackets_but_not_broadcasts() -> None:
-    # plain_text renders no markup: brackets are shown as typed, bare broadcast words are defused.
-    assert plain_text("<!here> & @here", 100) == f"<!here> & @{WORD_JOINER}here"
+def test_plain_text_reads_tokens_as_words_and_defuses_broadcasts() -> None:
+    # plain_text renders no markup and decodes no entities: what the user meant, as words (SPEC §2).
+    assert plain_text("<!here> & @here", 100) == f"@{WORD_JOINER}here & @{WORD_JOINER}here"
 
 
 def test_truncate_counts_utf16_units() -> None:
@@ -106,3 +109,51 @@ def test_channel_link() -> None:
 def test_neutralise_and_one_line() -> None:
     assert neutralise_broadcasts("@HERE") == f"@{WORD_JOINER}HERE"
     assert one_line("a\n b\t\nc") == "a b c"
+
+
+J = WORD_JOINER
+
+
+@pytest.mark.parametrize(
+    ("typed", "mrkdwn", "plain"),
+    [
+        ("<@U1>", "<@U1>", "@U1"),
+        ("<@U1|bob>", "<@U1>", "@bob"),
+        ("<#C1|ops>", "#ops", "#ops"),
+        ("<#C1>", "<#C1>", "#C1"),
+        ("<https://x|docs>", "docs (https://x)", "docs (https://x)"),
+        ("<https://x>", "https://x", "https://x"),
+        ("<mailto:a@b.c|a@b.c>", "a@b.c", "a@b.c"),
+        ("<!here>", f"@{J}here", f"@{J}here"),
+        ("<!channel|@channel>", f"@{J}channel", f"@{J}channel"),
+        ("<!everyone>", f"@{J}everyone", f"@{J}everyone"),
+        ("<!subteam^S1>", "@S1", "@S1"),
+        ("<!subteam^S1|@oncall>", "@oncall", "@oncall"),
+        ("<!date^1^{time}|12:00>", "12:00", "12:00"),
+        # Typed characters arrive from Slack as entities and show as typed, escaped once.
+        ("&lt;https://evil.example|docs&gt;", "&lt;https://evil.example|docs&gt;", "<https://evil.example|docs>"),
+        ("a &amp; b", "a &amp; b", "a & b"),
+        # Not from Slack (the console): a bare < or & is text, and <title> is not a token.
+        ("a < b & c", "a &lt; b &amp; c", "a < b & c"),
+        ("<title>", "&lt;title&gt;", "<title>"),
+        ("<javascript:alert(1)|click>", "&lt;javascript:alert(1)|click&gt;", "<javascript:alert(1)|click>"),
+    ],
+)
+def test_user_text_reads_as_the_user_meant_it(typed: str, mrkdwn: str, plain: str) -> None:
+    assert readable_mrkdwn(typed) == mrkdwn
+    assert readable_plain(typed) == plain
+
+
+def test_the_issues_title_reads_plainly_in_a_header() -> None:
+    typed = "<!here> payments down see &lt;https://evil.example|docs&gt;"
+    assert plain_text(typed, 150) == f"@{J}here payments down see <https://evil.example|docs>"
+    assert escape_within(typed, 300) == f"@{J}here payments down see &lt;https://evil.example|docs&gt;"
+
+
+def test_readable_text_never_pings_and_never_hides_a_link() -> None:
+    for text in (readable_mrkdwn(HOSTILE_TEXT), readable_plain(HOSTILE_TEXT)):
+        for raw in RAW_PINGS:
+            assert raw not in text
+        for word in ("@here", "@channel", "@everyone"):
+            assert word not in text
+        assert "ok (https://evil)" in text

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.views.escaping import slack_len
+from bot.views.escaping import WORD_JOINER, slack_len
 from bot.views.listings import (
     error_text,
     incident_list,
@@ -17,7 +17,7 @@ from domain import commands as cmd
 from domain.incident import IncidentRef
 from domain.lifecycle import Status
 from domain.severity import Severity
-from tests.bot.views.samples import HOSTILE_TEXT, LONG_TITLE, RAW_PINGS, incident_in, story_in
+from tests.bot.views.samples import HOSTILE_SHOWN, HOSTILE_TEXT, LONG_TITLE, RAW_PINGS, incident_in, story_in
 from tests.bot.views.slack_limits import check_blocks, mrkdwn_texts
 from tests.builders import REPORTER, T0, declared
 
@@ -51,10 +51,12 @@ def test_timeline_lists_every_event_newest_last() -> None:
     story.do(cmd.Acknowledge(actor="U0LEAD"), T0 + timedelta(minutes=2))
     text = timeline_text(story.incident, list(reversed(story.timeline)), LATER)
     lines = text.split("\n")
-    assert lines[0] == "*Timeline of INC-42* · &lt;!here&gt; down · 4 events, latest 8 min ago"
+    assert lines[0] == f"*Timeline of INC-42* · @{WORD_JOINER}here down · 4 events, latest 8 min ago"
+    # To the second: events of one minute must read in their order.
     assert lines[1].startswith("`#1` <!date^")
-    assert lines[1].endswith("<@U0REPORTER> declared INC-42 (SEV2): &lt;!here&gt; down")
-    assert lines[2].endswith("<@U0REPORTER> added a note: first &lt;@U123&gt;")
+    assert "^{date_short_pretty} {time_secs}|2026-11-23 03:00:00 UTC> · " in lines[1]
+    assert lines[1].endswith(f"<@U0REPORTER> declared INC-42 (SEV2): @{WORD_JOINER}here down")
+    assert lines[2].endswith("<@U0REPORTER> added a note: first <@U123>")
     assert lines[3].endswith("<@U0LEAD> acknowledged INC-42")
     assert lines[4].startswith("`#4` ")
     assert lines[4].endswith("<@U0LEAD> changed status declared → investigating")
@@ -92,10 +94,12 @@ def test_list_open_worst_first() -> None:
     text = incident_list([minor, done, major], T0 + timedelta(minutes=1), all=False)
     lines = text.split("\n")
     assert lines[0] == "*Open incidents* (2)"
-    assert lines[1].startswith("🔴 SEV1 *INC-8* · ping &lt;!channel&gt;")
+    assert lines[1].startswith(f"🔴 SEV1 *INC-8* · {HOSTILE_SHOWN[:40]}")
     assert "— investigating · commander <@U0LEAD> · " in lines[1]
     assert lines[1].endswith("<#C0INCIDENTS>")
-    assert lines[2].startswith("🔵 SEV4 *INC-7* · Checkout is failing — declared · commander _unassigned_ · ack due in")
+    assert lines[2].startswith(
+        "🔵 SEV4 *INC-7* · Checkout is failing — declared · commander _unassigned_ · ack by <!date^"
+    )
     for raw in RAW_PINGS:
         assert raw not in text
     assert "@here" not in text

@@ -16,7 +16,7 @@ from domain.severity import Severity
 from domain.sla import ClockKind
 from storage.stored import OutboxMessage
 from tests.bot.middle.support import ALICE, BOB, STAKEHOLDERS, WORKSPACE, Wired, origin
-from tests.builders import T0, declare_command
+from tests.builders import CHANNEL, T0, declare_command
 from tests.storage.helpers import applied
 
 INC_1 = IncidentRef(WORKSPACE, 1)
@@ -72,10 +72,10 @@ async def test_a_change_the_card_shows_refreshes_it_and_adds_one_audit_line(wire
 
     messages = SlackEffects()(change)
 
-    # Acknowledging also moves the status; the audit line says it once.
+    # Acknowledging also moves the status; the audit line says it once, with its cause.
     assert messages == [
         out.refresh_card(base.incident_id),
-        out.audit_line(base.incident_id, f"<@{BOB}> acknowledged INC-1"),
+        out.audit_line(base.incident_id, f"<@{BOB}> acknowledged INC-1 (status → investigating)"),
     ]
     assert messages[0].coalesce_key == f"card:{base.incident_id}"
 
@@ -85,6 +85,22 @@ async def test_a_note_leaves_the_card_alone(wired: Wired) -> None:
     change = await changed(wired, cmd.AddNote(actor=BOB, text="db failover started"))
 
     assert SlackEffects()(change) == [out.audit_line(base.incident_id, f"<@{BOB}> added a note: db failover started")]
+
+
+async def test_a_note_typed_in_the_incidents_thread_gets_a_reaction_instead_of_an_echo(wired: Wired) -> None:
+    home = "1700000000.000100"
+    base = applied(await wired.runner.declare(WORKSPACE, declare_command(actor=ALICE, thread_ts=home), now=T0))
+    typed = origin(BOB, thread_ts=home, message_ts="1700000000.000200")
+    note = cmd.AddNote(actor=BOB, text="db failover started", source=typed.source)
+    change = applied(await wired.runner.execute(INC_1, note, now=T0))
+    assert change.home_ts == home
+
+    assert SlackEffects().answering(typed)(change) == [out.reaction(CHANNEL, "1700000000.000200", "memo")]
+    # Typed in another thread, or by slash command (no thread): the thread has not seen it.
+    elsewhere = origin(BOB, thread_ts="1700000000.000900", message_ts="1700000000.000200")
+    line = out.audit_line(base.incident_id, f"<@{BOB}> added a note: db failover started")
+    assert SlackEffects().answering(elsewhere)(change) == [line]
+    assert SlackEffects().answering(origin(BOB))(change) == [line]
 
 
 async def test_a_stakeholder_update_goes_to_the_thread_and_to_the_stakeholder_channel_when_there_is_one(

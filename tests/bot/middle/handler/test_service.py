@@ -69,7 +69,10 @@ async def test_apply_records_the_change_and_queues_a_card_refresh_and_an_audit_l
     assert await wired.event_types(1) == ["declared", "acknowledged", "status_changed"]
     [_, refresh, audit] = await wired.queued()
     assert refresh.kind == out.REFRESH_CARD
-    assert (audit.kind, audit.payload["text"]) == (out.THREAD_MESSAGE, f"<@{BOB}> acknowledged INC-1")
+    assert (audit.kind, audit.payload["text"]) == (
+        out.THREAD_MESSAGE,
+        f"<@{BOB}> acknowledged INC-1 (status → investigating)",
+    )
     assert wired.waker.wakes == 2
 
 

@@ -3,7 +3,10 @@ reminder is recorded exactly once, with its outbox rows, and old request keys ar
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+
+import pytest
 
 from bot.delivery import outbox_messages as out
 from bot.sla.scheduler import KEEP_REQUEST_KEYS, SlaScheduler
@@ -85,3 +88,55 @@ async def test_housekeeping_drops_request_keys_past_slack_s_retry_window_only(wi
 
     assert await wired.service.queue([reply], "old:reply")  # forgotten: a new request may use it
     assert not await wired.service.queue([reply], "recent:reply")
+
+
+async def test_a_routine_tick_or_housekeeping_logs_at_debug(wired: Wired, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="bot.sla.scheduler")
+    await wired.declare(severity=Severity.SEV2)
+    quiet = scheduler(wired)
+
+    await quiet._scheduled_tick()
+    await quiet._scheduled_housekeeping()
+
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.DEBUG, "SLA tick: nothing due"),
+        (logging.DEBUG, "housekeeping done"),
+    ]
+
+
+async def test_a_tick_that_recorded_reminders_logs_at_info(wired: Wired, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="bot.sla.scheduler")
+    await wired.declare(severity=Severity.SEV2)
+    wired.clock.set(ACK_DUE)
+
+    await scheduler(wired)._scheduled_tick()
+
+    [record] = caplog.records
+    assert (record.levelno, record.getMessage(), record.__dict__["incidents"]) == (
+        logging.INFO,
+        "SLA tick recorded reminders",
+        1,
+    )
+
+
+async def test_a_deadline_passing_while_its_reminder_is_snoozed_edits_the_card_once(wired: Wired) -> None:
+    """The card must say "ack overdue since …" at the deadline even though the reminder waits."""
+    await wired.declare(severity=Severity.SEV2)
+    snooze = cmd.Snooze(actor=BOB, duration=timedelta(minutes=30))
+    await wired.service.apply(origin(BOB), IncidentRef(WORKSPACE, 1), snooze)
+    before = len(await wired.queued())
+    wakes = wired.waker.wakes
+    wired.clock.set(ACK_DUE + timedelta(seconds=1))
+
+    assert await scheduler(wired).tick() == 0, "no reminder while snoozed"
+    assert await scheduler(wired).tick() == 0  # another replica, or the next tick
+    wired.clock.set(ACK_DUE + timedelta(minutes=1))
+    assert await scheduler(wired).tick() == 0
+
+    assert (await wired.event_types(1))[-1:] == ["card_clock_passed"]
+    assert (await wired.event_types(1)).count("card_clock_passed") == 1, "once per passing"
+    assert [message.kind for message in (await wired.queued())[before:]] == [out.REFRESH_CARD]
+    assert wired.waker.wakes == wakes + 1
+    incident = await wired.incident(1)
+    assert incident.deadlines.ack_due_at == ACK_DUE, "the deadline does not move"
+    assert incident.clocks.ack_due_at == T0 + timedelta(minutes=30), "the reminder still waits for the snooze"
