@@ -50,23 +50,21 @@ class IncidentService:
         return result
 
     async def apply(self, origin: Origin, ref: IncidentRef, command: IncidentCommand) -> Change | Duplicate:
-        result = await self._guard(
-            self.runner.execute(
-                ref, command, now=self.clock.now(), idempotency_key=origin.key, effects=self._effects.answering(origin)
-            )
-        )
-        self._waker.wake()
-        return result
+        return await self._execute(origin, ref, command)
 
     async def apply_to(
         self, origin: Origin, number: int | None, command: IncidentCommand, *, resolved: bool = False
     ) -> Change | Duplicate:
         """:meth:`apply` to the incident the request is about (see :meth:`target`), found in the
         command's own transaction: one transaction for the lookup and the change."""
-        finder = _finder(origin, number, resolved=resolved)
+        return await self._execute(origin, _finder(origin, number, resolved=resolved), command)
+
+    async def _execute(
+        self, origin: Origin, target: IncidentRef | Finder, command: IncidentCommand
+    ) -> Change | Duplicate:
         result = await self._guard(
             self.runner.execute(
-                finder,
+                target,
                 command,
                 now=self.clock.now(),
                 idempotency_key=origin.key,
