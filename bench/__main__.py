@@ -3,6 +3,10 @@
     .venv/bin/python -m bench            # the full run: bench/results/latest.json and bench/RESULTS.md
     .venv/bin/python -m bench --quick    # a development run: fewer requests, bench/results/quick.json
     .venv/bin/python -m bench --delivery # issue 14's delivery scenarios alone (bench/delivery.py)
+    .venv/bin/python -m bench --declare  # issue 16's declaration cost, modal open (bench/declaration_cost.py)
+    .venv/bin/python -m bench --console  # issue 17's console at 100,000 incidents (bench/console.py)
+    .venv/bin/python -m bench --alerts   # issue 19's Alertmanager storm (bench/alert_storm.py)
+    .venv/bin/python -m bench --status   # issue 21's status page, 1,000 public incidents (bench/status_page.py)
 
 On one machine: a fresh Postgres database, the fake Slack Web API (in this process), the real bot
 (``python -m bot``) and then the bare Bolt baseline (``python -m bench.bare_bolt``), each a child
@@ -20,14 +24,13 @@ import json
 import os
 import tempfile
 import time
-from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 
-from bench import delivery, harness, report, scheduler_tick
+from bench import alert_storm, console, declaration_cost, delivery, harness, report, scheduler_tick, status_page
 from bench.harness import (
     ACK,
     DECLARE,
@@ -40,7 +43,6 @@ from bench.harness import (
     ok,
     server_environment,
     severity_clicks,
-    severity_shown,
     with_server,
 )
 from bench.load import Client, summarize
@@ -138,7 +140,7 @@ async def bot_phases(bench: Bench, bot: ServerProcess, profile: bool) -> dict[st
     figures |= await button_to_card_update(bench, url)
     figures["ack"] = await ack_latencies(bench, url, cards=bench.cards, flips={}, tag="bot")
     figures["saturation"] = await saturation(bench, bot, url, profile)
-    figures["burst"] = await burst(bench, url)
+    figures["burst"] = await harness.burst(bench, url, bench.plan.burst)
     log(f"burst: {figures['burst']}")
     figures["memory"] = await memory(bench, bot, url, already=8 + bench.plan.e2e + 1)
     log(f"memory: {figures['memory']}")
@@ -220,49 +222,6 @@ async def warm_up(bench: Bench, url: str) -> None:
     await bench.client.run(url, notes(bench, [card.channel for card in cards], 24, "warm-up"), 4)
     await bench.client.run(url, severity_clicks(bench, cards, 16, {}), 4)
     await bench.settle()
-
-
-async def burst(bench: Bench, url: str) -> dict[str, Any]:
-    """``plan.burst`` severity changes to one incident, evenly spread over one second."""
-    channel = "CBURST"
-    card = await bench.declare(url, channel)
-    await bench.settle()
-    await asyncio.sleep(4.0)  # the channel's pacing bucket is full again, as for a real incident
-    requests = severity_clicks(bench, [card], bench.plan.burst, {})
-    mark = len(bench.slack.calls)
-    gap = 1.0 / bench.plan.burst
-    started = time.perf_counter()
-
-    async def send_at(index: int) -> int:
-        await asyncio.sleep(max(0.0, started + index * gap - time.perf_counter()))
-        status, _, _ = await bench.client.send(url, requests[index])
-        return status
-
-    statuses = await asyncio.gather(*(send_at(i) for i in range(len(requests))))
-    sent_within = time.perf_counter() - started
-    drain = await bench.settle()
-    calls = [call for call in bench.calls_since(mark) if call.args.get("channel") == channel]
-    updates = [call for call in calls if call.method == "chat.update"]
-    last_update = max((call.at for call in calls), default=started)
-    return {
-        "changes": len(requests),
-        "statuses": dict(Counter(statuses)),
-        "sent_within_s": sent_within,
-        "chat_update": len(updates),
-        "thread_messages": sum(1 for call in calls if call.method == "chat.postMessage"),
-        # A change that arrives after the one sent after it finds the card at that severity
-        # already: refused as a no-op, and its clicker told so (an ephemeral).
-        "refused_out_of_order": sum(1 for call in calls if call.method == "chat.postEphemeral"),
-        "slack_calls": by_method(calls),
-        "last_call_after_s": last_update - started,
-        "drain_s": drain,
-        "card_shows_last_change": _severity_shown(bench.slack, card) == ("SEV4" if len(requests) % 2 else "SEV3"),
-    }
-
-
-def _severity_shown(slack: LocalSlack, card: Message) -> str | None:
-    current = slack.message(card.channel, card.ts)
-    return severity_shown(current.blocks) if current else None
 
 
 async def memory(bench: Bench, bot: ServerProcess, url: str, already: int) -> dict[str, Any]:
@@ -368,7 +327,29 @@ def main() -> None:
         default=delivery.BASELINE,
         help="the delivery scenarios' figures to compare with (default: %(default)s, if it exists)",
     )
+    parser.add_argument("--declare", nargs="?", const="", metavar="BEFORE", help="issue 16's figures alone")
+    parser.add_argument(
+        "--console", action="store_true", help="issue 17's console figures alone (with --quick: 10,000 incidents)"
+    )
+    parser.add_argument(
+        "--alerts", action="store_true", help="issue 19's alert storm alone (with --quick: 1,000 alerts over 15 s)"
+    )
+    parser.add_argument(
+        "--status", action="store_true", help="issue 21's status page alone (1,000 public incidents, 500 live readers)"
+    )
     args = parser.parse_args()
+    if args.status:
+        print(asyncio.run(status_page.main(args.quick)))
+        return
+    if args.alerts:
+        print(alert_storm.main(args.quick))
+        return
+    if args.console:
+        print(asyncio.run(console.main(args.quick)))
+        return
+    if args.declare is not None:
+        declaration_cost.main(Path(args.declare) if args.declare else None, args.profile)
+        return
     if args.delivery:
         with tempfile.TemporaryDirectory(prefix="firebreak-bench-") as workdir:
             figures = asyncio.run(delivery.run(delivery.DELIVERY, Path(workdir)))

@@ -35,6 +35,7 @@ from bench.harness import (
     RESULTS,
     Harness,
     brief,
+    fresh_harness,
     log,
     notes,
     ok,
@@ -43,10 +44,9 @@ from bench.harness import (
     severity_clicks,
     with_server,
 )
-from bench.load import Client, Signed
+from bench.load import Signed
 from bench.processes import ServerProcess, cpu_by_process, machine_cpu_seconds
-from bot.local_slack import LocalSlack, Message
-from storage.scratch_databases import fresh_postgres_database
+from bot.local_slack import Message
 
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = RESULTS / "delivery.json"
@@ -207,7 +207,7 @@ def code_under_test() -> dict[str, Any]:
 
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False)  # noqa: S603, S607
-        return done.stdout.strip()
+        return done.stdout.rstrip()  # not strip(): porcelain lines start with a space (" M bot/…")
 
     changed = git("status", "--porcelain", "--", "bot", "storage", "domain").splitlines()
     return {"commit": git("rev-parse", "--short", "HEAD"), "uncommitted": [line[3:] for line in changed]}
@@ -218,14 +218,9 @@ async def run(plan: DeliveryPlan, workdir: Path) -> dict[str, Any]:
     figures: dict[str, Any] = {"plan": asdict(plan), "machine": await report.machine_info()}
     figures["code"] = code_under_test()
     figures["load_average_before"] = os.getloadavg()
-    async with (
-        fresh_postgres_database("firebreak_bench") as database_url,
-        LocalSlack("xoxb-test", validate_blocks=False, clock=time.perf_counter) as slack,
-        Client() as client,
-    ):
-        harness = Harness(slack, client, database_url)
+    async with fresh_harness() as harness:
         scenarios = Scenarios(plan, harness)
-        env = server_environment(slack, database_url)
+        env = server_environment(harness.slack, harness.database_url)
 
         async def with_bare(bot: ServerProcess) -> dict[str, Any]:
             log("delivery scenarios: starting the bare Bolt baseline beside it")
@@ -233,11 +228,8 @@ async def run(plan: DeliveryPlan, workdir: Path) -> dict[str, Any]:
                 "bench.bare_bolt", env, workdir / "bare-bolt-delivery.log", lambda bare: scenarios.all(bot, bare)
             )
 
-        try:
-            log("delivery scenarios: starting the bot")
-            figures |= await with_server("bot", env, workdir / "bot-delivery.log", with_bare)
-        finally:
-            await harness.close()
+        log("delivery scenarios: starting the bot")
+        figures |= await with_server("bot", env, workdir / "bot-delivery.log", with_bare)
     figures["load"] = scenarios.load
     figures["duration_s"] = time.time() - started
     figures["load_average_after"] = os.getloadavg()

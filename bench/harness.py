@@ -12,7 +12,8 @@ import asyncio
 import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import asyncpg
 from bench.load import Client, LoadResult, Signed, SlackRequests
 from bench.processes import Profiler, ServerProcess, postgres_cpu_seconds
 from bot.local_slack import Call, LocalSlack, Message
+from storage.scratch_databases import fresh_postgres_database
 
 WORKSPACE = "TBENCH"
 SECRET = "bench-signing-secret"  # noqa: S105 - signs the benchmark's own requests
@@ -113,6 +115,21 @@ class Harness:
         return {row["type"]: int(row["n"]) for row in rows}
 
 
+@asynccontextmanager
+async def fresh_harness() -> AsyncIterator[Harness]:
+    """A harness on a fresh Postgres database, with the fake Slack on the load generator's clock."""
+    async with (
+        fresh_postgres_database("firebreak_bench") as database_url,
+        LocalSlack("xoxb-test", validate_blocks=False, clock=time.perf_counter) as slack,
+        Client() as client,
+    ):
+        harness = Harness(slack, client, database_url)
+        try:
+            yield harness
+        finally:
+            await harness.close()
+
+
 def by_method(calls: list[Call]) -> dict[str, int]:
     return dict(Counter(call.method for call in calls))
 
@@ -163,6 +180,46 @@ def severity_shown(blocks: Any) -> str | None:
             if isinstance(element, dict) and element.get("action_id") == SEVERITY and "initial_option" in element:
                 return str(element["initial_option"]["value"]).rsplit(":", 1)[1]
     return None
+
+
+async def burst(harness: Harness, url: str, changes: int) -> dict[str, Any]:
+    """``changes`` severity changes to one incident, evenly spread over one second."""
+    channel = "CBURST"
+    card = await harness.declare(url, channel)
+    await harness.settle()
+    await asyncio.sleep(4.0)  # the channel's pacing bucket is full again, as for a real incident
+    requests = severity_clicks(harness, [card], changes, {})
+    mark = len(harness.slack.calls)
+    gap = 1.0 / changes
+    started = time.perf_counter()
+
+    async def send_at(index: int) -> int:
+        await asyncio.sleep(max(0.0, started + index * gap - time.perf_counter()))
+        status, _, _ = await harness.client.send(url, requests[index])
+        return status
+
+    statuses = await asyncio.gather(*(send_at(i) for i in range(len(requests))))
+    sent_within = time.perf_counter() - started
+    drain = await harness.settle()
+    calls = [call for call in harness.calls_since(mark) if call.args.get("channel") == channel]
+    updates = [call for call in calls if call.method == "chat.update"]
+    last_update = max((call.at for call in calls), default=started)
+    shown = harness.slack.message(card.channel, card.ts)
+    return {
+        "changes": len(requests),
+        "statuses": dict(Counter(statuses)),
+        "sent_within_s": sent_within,
+        "chat_update": len(updates),
+        "thread_messages": sum(1 for call in calls if call.method == "chat.postMessage"),
+        # A change that arrives after the one sent after it finds the card at that severity
+        # already: refused as a no-op, and its clicker told so (an ephemeral).
+        "refused_out_of_order": sum(1 for call in calls if call.method == "chat.postEphemeral"),
+        "slack_calls": by_method(calls),
+        "last_call_after_s": last_update - started,
+        "drain_s": drain,
+        "card_shows_last_change": shown is not None
+        and severity_shown(shown.blocks) == ("SEV4" if len(requests) % 2 else "SEV3"),
+    }
 
 
 # ---------------------------------------------------------------------- saturation and servers

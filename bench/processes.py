@@ -21,8 +21,9 @@ from bot.runtime.child_environment import REPO, clean_environment, free_port
 class ServerProcess:
     """One server child process: started, waited for on ``/healthz``, measured, stopped."""
 
-    def __init__(self, module: str, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, module: str, env: dict[str, str], log_path: Path, *, cwd: Path | None = None) -> None:
         self.module = module
+        self.cwd = cwd or REPO  # another checkout's bot (``python -m`` imports from the working directory)
         self.port = free_port()
         self.env = clean_environment(**env, PORT=str(self.port))
         self.url = f"http://127.0.0.1:{self.port}"
@@ -42,7 +43,7 @@ class ServerProcess:
             sys.executable,
             "-m",
             self.module,
-            cwd=REPO,
+            cwd=self.cwd,
             env=self.env,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=self._log,

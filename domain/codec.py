@@ -1,7 +1,8 @@
 """Events to and from plain JSON-ready dicts, so storage can keep them without knowing each type.
 
-The payload holds an event's own fields; ``actor``, ``at`` and ``source`` travel beside it because
-storage keeps them in columns of their own.
+The payload holds an event's own fields; ``actor``, ``at`` and a Slack ``source`` travel beside it
+because storage keeps them in columns of their own. A console source names no Slack message, so it
+has no columns: the payload says ``"via": "console"`` instead.
 """
 
 from __future__ import annotations
@@ -14,25 +15,48 @@ from enum import Enum
 from typing import Any
 
 from domain.events import EVENT_TYPES, Event
-from domain.incident import SlackSource
+from domain.incident import ConsoleSource, SlackSource, Source
 
 _ENVELOPE = frozenset({"actor", "at", "source"})
+# No event has a field of this name (a test checks), so it cannot clash with one.
+_VIA = "via"
+_VIA_CONSOLE = "console"
 
 
 def encode_payload(event: Event) -> dict[str, Any]:
-    return {f.name: _encode(getattr(event, f.name)) for f in dataclasses.fields(event) if f.name not in _ENVELOPE}
+    payload = {f.name: _encode(getattr(event, f.name)) for f in dataclasses.fields(event) if f.name not in _ENVELOPE}
+    if isinstance(event.source, ConsoleSource):
+        payload[_VIA] = _VIA_CONSOLE
+    return payload
+
+
+def slack_source(event: Event) -> SlackSource | None:
+    """The part of an event's source that storage keeps in columns: the Slack message it came from."""
+    return event.source if isinstance(event.source, SlackSource) else None
 
 
 def decode_event(
     type_name: str, payload: dict[str, Any], *, actor: str, at: datetime, source: SlackSource | None
 ) -> Event:
+    """``source`` is what :func:`slack_source` gave storage for the event's columns."""
     cls = EVENT_TYPES.get(type_name)
     if cls is None:
         raise ValueError(f"unknown event type {type_name!r}")
     hints = _hints(cls)
     # A field added to an event type after some were stored takes its default for those.
     fields = {name: _decode(hints[name], payload[name]) for name in hints if name not in _ENVELOPE and name in payload}
-    return cls(actor=actor, at=at, source=source, **fields)
+    origin: Source | None = ConsoleSource() if payload.get(_VIA) == _VIA_CONSOLE else source
+    return cls(actor=actor, at=at, source=origin, **fields)
+
+
+def encode_value(value: Any) -> Any:
+    """A domain value (a dataclass, a tuple of them…) as JSON-ready data, as event payloads hold it."""
+    return _encode(value)
+
+
+def decode_value(hint: Any, raw: Any) -> Any:
+    """The value of type ``hint`` that :func:`encode_value` gave ``raw`` for."""
+    return _decode(hint, raw)
 
 
 _HINTS: dict[type, dict[str, Any]] = {}

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from domain.incident import SlackSource
+from domain.alerts import AlertSignal
+from domain.incident import SlackSource, Source
 from domain.lifecycle import Status
+from domain.pinned import PinnedBy
+from domain.postmortem import PostmortemText
 from domain.severity import Severity
 from domain.sla import ClockKind
 
@@ -16,7 +19,10 @@ SYSTEM_ACTOR = "system"
 @dataclass(frozen=True, kw_only=True)
 class Command:
     actor: str
-    source: SlackSource | None = None
+    source: Source | None = None
+    # The incident's version its author was looking at (a console form carries it): refused once
+    # the incident has moved on, so nobody overwrites a change they have not seen.
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,9 +82,10 @@ class PostStakeholderUpdate(Command):
 
     text: str
     model: str | None = None
-    # The draft's timeline seq when a draft was published with its button, whose message then
-    # shows that it was posted instead of the button.
+    # The draft's timeline seq when a draft was published as it is, and the Slack message that
+    # shows it (its button's, when published with that), which then says it was posted instead.
     draft_seq: int | None = None
+    draft_message: SlackSource | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,8 +128,110 @@ class RecordCardClock(Command):
     due_at: datetime
 
 
+@dataclass(frozen=True, kw_only=True)
+class AddFollowUp(Command):
+    """``owner`` None: whoever adds it owns it. ``due`` is a day (due at its end, UTC) or a span from now."""
+
+    text: str
+    owner: str | None = None
+    due: date | timedelta | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompleteFollowUp(Command):
+    number: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemindFollowUp(Command):
+    """The scheduler saw follow-up ``number`` overdue since ``due_at``; reminded once, whoever saw it first."""
+
+    number: int
+    due_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class PinMessage(Command):
+    """Put message ``ts`` of ``channel_id`` (in the incident's thread) on the timeline; ``author``
+    and ``text`` as far as they are known yet (the text comes from Slack, maybe later)."""
+
+    channel_id: str
+    ts: str
+    author: str | None
+    text: str | None
+    pinned_by: PinnedBy
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnpinMessage(Command):
+    channel_id: str
+    ts: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordMessageEdit(Command):
+    channel_id: str
+    ts: str
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordMessageDeletion(Command):
+    channel_id: str
+    ts: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EditPostmortem(Command):
+    """Save the postmortem's fields as given in ``texts`` (an empty text clears one); the fields not
+    given stay as they are."""
+
+    texts: tuple[PostmortemText, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordPostmortemDraft(Command):
+    """Keep a postmortem draft (AI-written or the template) on the timeline for a person to review."""
+
+    texts: tuple[PostmortemText, ...]
+    model: str | None
+    based_on: tuple[int, ...]
+    ai_written: bool
+    dropped: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordAlerts(Command):
+    """A notification's alerts of group ``group_key``, as its source (the actor) reports them:
+    recorded where they change what the incident knows (SPEC §11)."""
+
+    group_key: str
+    signals: tuple[AlertSignal, ...]
+    escalate_at: int
+    auto_resolve: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetPublic(Command):
+    """Put the incident on the public status page (under ``title`` when given) or take it off (SPEC §14)."""
+
+    public: bool
+    title: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompleteRunbookStep(Command):
+    """Step ``step`` (from 1) of the service's runbook, reading ``text``, is done; ``message`` is the
+    runbook message in the thread that then shows it (the one clicked, or the last one posted)."""
+
+    step: int
+    text: str
+    message: SlackSource | None = None
+
+
 IncidentCommand = (
-    Acknowledge
+    CompleteRunbookStep
+    | Acknowledge
     | ChangeSeverity
     | Assign
     | ChangeStatus
@@ -137,5 +246,16 @@ IncidentCommand = (
     | Snooze
     | RecordCardRefusal
     | RepostCard
+    | AddFollowUp
+    | CompleteFollowUp
+    | RemindFollowUp
+    | PinMessage
+    | UnpinMessage
+    | RecordMessageEdit
+    | RecordMessageDeletion
+    | EditPostmortem
+    | RecordPostmortemDraft
+    | RecordAlerts
+    | SetPublic
 )
 AnyCommand = Declare | IncidentCommand

@@ -11,11 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from domain import alert_rules, followup_rules, pin_rules, postmortem_drafts, postmortem_rules, publicity, runbook_rules
 from domain import commands as cmd
 from domain import events as ev
-from domain.errors import InvalidTransition, InvalidValue, NothingToChange, StaleClock, UnknownIncident
+from domain.errors import (
+    ChangedMeanwhile,
+    InvalidTransition,
+    InvalidValue,
+    NothingToChange,
+    StaleClock,
+    UnknownIncident,
+)
 from domain.incident import Incident, IncidentState, Undeclared
 from domain.lifecycle import Status, allowed_next, can_move
+from domain.postmortem import NONE_REQUIRED, PostmortemPolicy
 from domain.sla import (
     DEFAULT_POLICY,
     ClockKind,
@@ -47,6 +56,7 @@ MAX_SNOOZE = timedelta(hours=24)
 class _Context:
     now: datetime
     policy: SlaPolicy
+    postmortem: PostmortemPolicy
 
     def stamp(self, command: cmd.Command) -> dict[str, Any]:
         """The fields every event takes from the command that caused it."""
@@ -58,14 +68,19 @@ def decide(
     command: cmd.AnyCommand,
     now: datetime,
     policy: SlaPolicy = DEFAULT_POLICY,
+    postmortem: PostmortemPolicy = NONE_REQUIRED,
 ) -> list[ev.Event]:
+    """``postmortem`` names the severities closed only with a postmortem: the deployment's config
+    says which (bot.runtime.config_file; SEV1 and SEV2 unless it says otherwise)."""
     if now.tzinfo is None:
         raise ValueError("decide needs an aware datetime for now")
-    context = _Context(now, policy)
+    context = _Context(now, policy, postmortem)
     if isinstance(command, cmd.Declare):
         return [_declare(state, command, context)]
     if isinstance(state, Undeclared):
         raise UnknownIncident(f"{state.ref} does not exist.")
+    if command.expected_version is not None and command.expected_version != state.version:
+        raise ChangedMeanwhile(f"{state.ref} changed since you last saw it. Nothing was changed: review and try again.")
     handler = _HANDLERS[type(command)]
     return _card_owed(state, command, context) + handler(state, command, context)
 
@@ -90,7 +105,7 @@ def _declare(state: IncidentState, command: cmd.Declare, context: _Context) -> e
         service=clean_optional(command.service, "service", SERVICE_MAX, multiline=False),
         channel_id=command.channel_id,
         thread_ts=command.thread_ts,
-        clocks=start_clocks(context.policy, command.severity, context.now),
+        clocks=start_clocks(context.policy, command.severity, context.now, command.service),
     )
 
 
@@ -138,6 +153,7 @@ def _move(
             raise InvalidTransition(f"{state.ref} is resolved; you can reopen or close it.")
         allowed = ", ".join(allowed_next(state.status))
         raise InvalidTransition(f"{state.ref} can't move from {state.status} to {target}; allowed next: {allowed}.")
+    postmortem_rules.refuse_close_without_postmortem(state, target, context.postmortem)
     stamp = context.stamp(command)
     events = _acknowledgement(state, command, context)
     if target is Status.RESOLVED:
@@ -146,7 +162,12 @@ def _move(
         events.append(ev.Closed(**stamp))
     elif state.status is Status.RESOLVED:
         clocks = recompute_clocks(
-            context.policy, state.severity, opened_at=context.now, acknowledged=True, last_update_at=None
+            context.policy,
+            state.severity,
+            opened_at=context.now,
+            acknowledged=True,
+            last_update_at=None,
+            service=state.service,
         )
         events.append(ev.Reopened(**stamp, reason=clean_optional(reason, "reason", REASON_MAX), clocks=clocks))
     else:
@@ -185,6 +206,7 @@ def _change_severity(state: Incident, command: cmd.ChangeSeverity, context: _Con
         opened_at=state.opened_at,
         acknowledged=state.acknowledged_at is not None,
         last_update_at=state.last_update_at,
+        service=state.service,
     )
     stamp = context.stamp(command)
     return [ev.SeverityChanged(**stamp, previous=state.severity, current=command.severity, clocks=clocks)]
@@ -207,13 +229,18 @@ def _add_note(state: Incident, command: cmd.AddNote, context: _Context) -> list[
 def _post_update(state: Incident, command: cmd.PostStakeholderUpdate, context: _Context) -> list[ev.Event]:
     _refuse_if_closed(state)
     clocks = state.clocks
-    window = context.policy.for_severity(state.severity).update
+    window = context.policy.for_severity(state.severity, state.service).update
     if state.is_open:
         clocks = clocks.with_due(ClockKind.UPDATE, None if window is None else context.now + window)
     text = clean_text(command.text, "stakeholder update", UPDATE_MAX)
     return [
         ev.StakeholderUpdatePosted(
-            **context.stamp(command), text=text, model=command.model, clocks=clocks, draft_seq=command.draft_seq
+            **context.stamp(command),
+            text=text,
+            model=command.model,
+            clocks=clocks,
+            draft_seq=command.draft_seq,
+            draft_message=command.draft_message,
         )
     ]
 
@@ -242,7 +269,8 @@ def _record_breach(state: Incident, command: cmd.RecordSlaBreach, context: _Cont
         raise StaleClock(f"{state.ref}'s {command.kind} clock is no longer due at {command.due_at.isoformat()}.")
     if context.now < due:
         raise StaleClock(f"{state.ref}'s {command.kind} clock is not due until {due.isoformat()}.")
-    clocks = after_breach(context.policy, state.severity, state.clocks, command.kind, context.now)
+    service = state.service
+    clocks = after_breach(context.policy, state.severity, state.clocks, command.kind, context.now, service=service)
     stamp = context.stamp(command)
     return [
         ev.SlaBreached(**stamp, kind=command.kind, due_at=due, clocks=clocks),
@@ -290,7 +318,34 @@ def _repost_card(state: Incident, command: cmd.RepostCard, context: _Context) ->
     return [ev.CardRepostRequested(**context.stamp(command))]
 
 
+def _add_followup(state: Incident, command: cmd.AddFollowUp, context: _Context) -> list[ev.Event]:
+    return [followup_rules.add(state, command, context.now, context.stamp(command))]
+
+
+def _complete_followup(state: Incident, command: cmd.CompleteFollowUp, context: _Context) -> list[ev.Event]:
+    return [followup_rules.complete(state, command, context.stamp(command))]
+
+
+def _remind_followup(state: Incident, command: cmd.RemindFollowUp, context: _Context) -> list[ev.Event]:
+    return [followup_rules.remind(state, command, context.now, context.stamp(command))]
+
+
+def _record_alerts(state: Incident, command: cmd.RecordAlerts, context: _Context) -> list[ev.Event]:
+    events, resolve = alert_rules.record(state, command, context.stamp(command))
+    if resolve:
+        # Configured to (``[alerts] auto_resolve``): the bot resolves, and its summary says why.
+        resolving = cmd.Resolve(actor=cmd.SYSTEM_ACTOR, source=command.source)
+        events += _move(state, Status.RESOLVED, resolving, context, summary=alert_rules.AUTO_RESOLVED_SUMMARY)
+    return events
+
+
 _Handler = Callable[[Incident, Any, _Context], list[ev.Event]]
+
+
+def _stamped(rule: Callable[[Incident, Any, dict[str, Any]], list[ev.Event]]) -> _Handler:
+    """A rule that needs only the command's stamp, not the clock or the policy."""
+    return lambda state, command, context: rule(state, command, context.stamp(command))
+
 
 _HANDLERS: dict[type[cmd.Command], _Handler] = {
     cmd.Acknowledge: _acknowledge,
@@ -308,4 +363,16 @@ _HANDLERS: dict[type[cmd.Command], _Handler] = {
     cmd.Snooze: _snooze,
     cmd.RecordCardRefusal: _record_card_refusal,
     cmd.RepostCard: _repost_card,
+    cmd.AddFollowUp: _add_followup,
+    cmd.CompleteFollowUp: _complete_followup,
+    cmd.RemindFollowUp: _remind_followup,
+    cmd.PinMessage: _stamped(pin_rules.pin),
+    cmd.UnpinMessage: _stamped(pin_rules.unpin),
+    cmd.RecordMessageEdit: _stamped(pin_rules.edit),
+    cmd.RecordMessageDeletion: _stamped(pin_rules.delete),
+    cmd.EditPostmortem: _stamped(postmortem_rules.edit),
+    cmd.RecordPostmortemDraft: _stamped(postmortem_drafts.record),
+    cmd.RecordAlerts: _record_alerts,
+    cmd.SetPublic: _stamped(publicity.set_public),
+    cmd.CompleteRunbookStep: _stamped(runbook_rules.done),
 }

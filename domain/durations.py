@@ -1,4 +1,4 @@
-"""Durations as people and config files write them: ``90s``, ``5m``, ``1h30m``, ``2 hours``."""
+"""Durations as people and config files write them: ``90s``, ``5m``, ``1h30m``, ``2 hours``, ``2w``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from domain.errors import InvalidValue
 _EXAMPLES = "use e.g. 90s, 5m, 1h, 3d"
 
 _SECONDS_PER_UNIT = {
+    **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), 604_800),
     **dict.fromkeys(("d", "day", "days"), 86_400),
     **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3_600),
     **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 60),

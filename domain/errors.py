@@ -37,3 +37,8 @@ class StaleClock(DomainError):
     This is how a second scheduler replica (or a retry after a crash) learns that the reminder it
     was about to record has already been handled: the clock it saw is no longer the clock in force.
     """
+
+
+class ChangedMeanwhile(DomainError):
+    """The incident changed after its author last saw it (``expected_version``): nothing is applied
+    over a change they have not seen."""

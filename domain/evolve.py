@@ -7,8 +7,12 @@ from dataclasses import replace
 from functools import reduce
 
 from domain import events as ev
+from domain.alert_rules import alerts_after
+from domain.followup_rules import followups_after
 from domain.incident import Incident, IncidentState
 from domain.lifecycle import Status
+from domain.pin_rules import PIN_EVENTS, pinned_after
+from domain.services import RunbookMark, marks_after
 from domain.sla import STOPPED, ClockKind, next_card_change
 
 
@@ -61,6 +65,8 @@ def _entered(state: Incident, status: Status, event: ev.Event) -> Incident:
 
 
 def _apply(state: Incident, event: ev.Event) -> Incident:  # noqa: PLR0911, PLR0912 - one branch per event type
+    if isinstance(event, PIN_EVENTS):
+        return replace(state, pinned=pinned_after(state.pinned, event))
     match event:
         case ev.Acknowledged():
             deadlines = state.deadlines.with_due(ClockKind.ACK, None)
@@ -113,6 +119,17 @@ def _apply(state: Incident, event: ev.Event) -> Incident:  # noqa: PLR0911, PLR0
             return replace(state, card_refused=event.error)
         case ev.CardRepostRequested():
             return replace(state, card_refused=None)
-        case ev.NoteAdded() | ev.AiDraftCreated() | ev.ReminderSent() | ev.CardClockPassed():
+        case ev.FollowUpAdded() | ev.FollowUpDone() | ev.FollowUpReminded():
+            return replace(state, followups=followups_after(state.followups, event))
+        case ev.AlertFired() | ev.AlertResolved() | ev.AlertsAllResolved() | ev.EscalationSuggested():
+            return replace(state, alerts=alerts_after(state.alerts, event))
+        case ev.PublicityChanged():
+            return replace(state, public=event.public, public_title=event.title)
+        case ev.RunbookStepDone():
+            mark = RunbookMark(step=event.step, text=event.text, by=event.actor, at=event.at)
+            return replace(state, runbook=marks_after(state.runbook, mark))
+        case ev.PostmortemEdited():
+            return replace(state, postmortem=state.postmortem.with_texts(event.changes))
+        case ev.NoteAdded() | ev.AiDraftCreated() | ev.ReminderSent() | ev.CardClockPassed() | ev.PostmortemDrafted():
             return state
     raise ValueError(f"unknown event type {type(event).__name__}")

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from domain.alerts import NO_ALERTS, IncidentAlerts
+from domain.followup import FollowUp
 from domain.lifecycle import OPEN_STATUSES, Status
+from domain.pinned import PinnedMessage
+from domain.postmortem import EMPTY_POSTMORTEM, Postmortem
+from domain.services import RunbookMark
 from domain.severity import Severity
 from domain.sla import STOPPED, SlaClocks
 
@@ -27,6 +32,16 @@ class SlackSource:
 
     channel_id: str
     ts: str | None = None
+
+
+@dataclass(frozen=True)
+class ConsoleSource:
+    """A command made in the web console: no Slack message carried it, and the timeline and the
+    thread say it was done there."""
+
+
+# Where a command came from, kept on its events (None: the scheduler or a job, nobody's message).
+Source = SlackSource | ConsoleSource
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,19 @@ class Incident:
     # When the card's SLA field next reads differently on its own (a deadline or a snooze ends),
     # so the scheduler edits it then; None while nothing is ahead.
     card_due_at: datetime | None = None
+    # Numbered from 1 in order; kept after resolution and closing, when most are written.
+    followups: tuple[FollowUp, ...] = ()
+    # Messages pinned from Slack, in the order they were first pinned (domain.pinned).
+    pinned: tuple[PinnedMessage, ...] = ()
+    # The postmortem as its saves fold (domain.postmortem); written once the incident is over.
+    postmortem: Postmortem = EMPTY_POSTMORTEM
+    # The alerts monitoring reported on it and the groups they came in (domain.alerts, SPEC §11).
+    alerts: IncidentAlerts = NO_ALERTS
+    # On the public status page (SPEC §14), under ``public_title`` when one was given.
+    public: bool = False
+    public_title: str | None = None
+    # The runbook steps done so far, in step order (SPEC §13).
+    runbook: tuple[RunbookMark, ...] = ()
     version: int = 0
 
     @property

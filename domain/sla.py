@@ -7,7 +7,7 @@ depends on the policy in force today: a config change does not rewrite history.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
@@ -36,15 +36,22 @@ class SlaWindows:
 @dataclass(frozen=True)
 class SlaPolicy:
     windows: Mapping[Severity, SlaWindows]
+    # A catalog service's own windows (SPEC §13), by service key and severity: they replace
+    # ``windows`` for that service's incidents.
+    services: Mapping[str, Mapping[Severity, SlaWindows]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         missing = [s.label for s in Severity if s not in self.windows]
         if missing:
             raise ValueError(f"SLA policy has no windows for {', '.join(missing)}")
         object.__setattr__(self, "windows", MappingProxyType(dict(self.windows)))
+        services = {key: MappingProxyType(dict(windows)) for key, windows in self.services.items()}
+        object.__setattr__(self, "services", MappingProxyType(services))
 
-    def for_severity(self, severity: Severity) -> SlaWindows:
-        return self.windows[severity]
+    def for_severity(self, severity: Severity, service: str | None = None) -> SlaWindows:
+        """The windows at ``severity`` for an incident of ``service`` (a catalog key, free text or None)."""
+        own = self.services.get(service.strip().lower(), {}) if service else {}
+        return own.get(severity) or self.windows[severity]
 
 
 def _minutes(n: int) -> timedelta:
@@ -91,8 +98,8 @@ def _after(start: datetime, window: timedelta | None) -> datetime | None:
     return None if window is None else start + window
 
 
-def start_clocks(policy: SlaPolicy, severity: Severity, now: datetime) -> SlaClocks:
-    windows = policy.for_severity(severity)
+def start_clocks(policy: SlaPolicy, severity: Severity, now: datetime, service: str | None = None) -> SlaClocks:
+    windows = policy.for_severity(severity, service)
     return SlaClocks(
         ack_due_at=_after(now, windows.ack),
         update_due_at=_after(now, windows.update),
@@ -107,13 +114,14 @@ def recompute_clocks(
     opened_at: datetime,
     acknowledged: bool,
     last_update_at: datetime | None,
+    service: str | None = None,
 ) -> SlaClocks:
     """Clocks as the policy for ``severity`` would have set them from the incident's anchors.
 
     A move to a stricter severity can put a clock in the past; it is then due at once, which is
     right: a SEV1 unacknowledged for ten minutes is already in breach.
     """
-    windows = policy.for_severity(severity)
+    windows = policy.for_severity(severity, service)
     return SlaClocks(
         ack_due_at=None if acknowledged else _after(opened_at, windows.ack),
         # An update from before a reopening does not count for the new stretch of work.
@@ -122,11 +130,19 @@ def recompute_clocks(
     )
 
 
-def after_breach(policy: SlaPolicy, severity: Severity, clocks: SlaClocks, kind: ClockKind, now: datetime) -> SlaClocks:
+def after_breach(
+    policy: SlaPolicy,
+    severity: Severity,
+    clocks: SlaClocks,
+    kind: ClockKind,
+    now: datetime,
+    *,
+    service: str | None = None,
+) -> SlaClocks:
     """Ack and update reminders repeat every window; the resolve target is noticed once."""
     if kind is ClockKind.RESOLVE:
         return clocks.with_due(kind, None)
-    return clocks.with_due(kind, _after(now, policy.for_severity(severity).window(kind)))
+    return clocks.with_due(kind, _after(now, policy.for_severity(severity, service).window(kind)))
 
 
 def snoozed(clocks: SlaClocks, until: datetime) -> SlaClocks:

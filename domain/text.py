@@ -37,7 +37,8 @@ def _drop_controls(value: str, keep_newlines: bool) -> str:
     if _UNTOUCHED.fullmatch(value):
         return value
     kept = []
-    for char in value:
+    # A browser sends a textarea's line breaks as CRLF (HTML's rule for forms): one break, not two.
+    for char in value.replace("\r\n", "\n"):
         if char in _LINE_BREAKS:
             kept.append("\n" if keep_newlines else " ")
         elif char in _SPACES:
@@ -73,3 +74,10 @@ def _within(text: str, field: str, limit: int) -> str:
     if len(text) > limit:
         raise InvalidValue(f"The {field} is {len(text)} characters long; the limit is {limit}.")
     return text
+
+
+def as_typed_in_slack(text: str) -> str:
+    """Text as Slack sends what a person typed: ``& < >`` as entities. Titles, notes and summaries
+    are kept so whichever way they came in, so text from elsewhere (the console, a search) is made
+    the same before it is stored or compared."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

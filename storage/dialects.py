@@ -8,15 +8,16 @@ locks). The choice is made here and nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Result, Select, Table
+from sqlalchemy import ColumnElement, Result, Select, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from domain.sla import ClockKind
 from storage.postgres import Postgres
 from storage.sqlite import SQLite
 from storage.stored import BatchWrites
@@ -25,6 +26,10 @@ _Row = TypeVar("_Row", bound=tuple[Any, ...])
 
 
 class Dialect(Protocol):
+    def __hash__(self) -> int:
+        """Statements are built once per dialect (functools.cache keyed on it)."""
+        ...
+
     def upsert(self, table: Table) -> postgresql.Insert | sqlite.Insert:
         """An INSERT that supports ``on_conflict_do_*`` (both databases speak it natively)."""
         ...
@@ -58,12 +63,46 @@ class Dialect(Protocol):
         """A batch's keys, projections, events and outbox rows, all or nothing with the transaction."""
         ...
 
+    async def next_incident(self, connection: AsyncConnection, workspace_id: str) -> tuple[int, int]:
+        """The number the workspace's next incident is to take, and an id for its row: to decide a
+        declaration with, then write it with :meth:`declare`."""
+        ...
+
+    async def declare(
+        self, connection: AsyncConnection, row: Mapping[str, Any], writes: BatchWrites, now: datetime
+    ) -> bool:
+        """Insert the incidents ``row`` (id and number from :meth:`next_incident`) and ``writes``,
+        moving the workspace's counter to its number: all of it if the counter still stood just
+        below that number, and True; nothing if another declaration took the number first, and
+        False. A key of ``writes.claims`` already claimed, or a thread already an incident's home,
+        fails it (IntegrityError)."""
+        ...
+
     def lock_card(self, engine: AsyncEngine, incident_id: int) -> AbstractAsyncContextManager[None]:
         """Held by one bot at a time for an incident's card (see storage.card_locks)."""
         ...
 
     async def lock_migrations(self, connection: AsyncConnection) -> None:
         """Keep other replicas' migrations out until the transaction ends."""
+        ...
+
+    def committed(self, engine: AsyncEngine, incident_ids: Collection[int]) -> None:
+        """A transaction that changed ``incident_ids`` committed: tell storage.change_feed's watchers."""
+        ...
+
+    def epoch(self, moment: ColumnElement[datetime]) -> ColumnElement[float]:
+        """A stored time as seconds since 1970 (to the millisecond on SQLite, which keeps no finer)."""
+        ...
+
+    def breached(self, kind: ClockKind) -> ColumnElement[bool]:
+        """The incident_events rows recording a breach of ``kind``'s clock, in its index's words."""
+        ...
+
+    def spreads(self, columns: Sequence[ColumnElement[float]], fractions: Sequence[float]) -> Select[Any]:
+        """One row: for each of ``columns`` (of one table or CTE), how many values it has (NULLs left
+        out), then each fraction's percentile of them, interpolated linearly between the closest
+        ranks: sorted v1…vn, the fraction p reads v at rank 1 + p·(n − 1) (Postgres's
+        percentile_cont). NULL percentiles where a column has no values."""
         ...
 
 

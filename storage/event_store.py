@@ -16,8 +16,9 @@ from storage.stored import RecordedEvent
 
 
 class EventStore:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, changed: set[int]) -> None:
         self._connection = connection
+        self._changed = changed  # the unit of work's: see storage.change_feed
 
     async def append(self, incident_id: int, after_seq: int, events: Sequence[Event]) -> list[RecordedEvent]:
         """Append after ``after_seq``; the unique (incident_id, seq) key refuses a lost race."""
@@ -34,6 +35,7 @@ class EventStore:
         rows = event_rows(timelines)
         if rows:
             await self._connection.execute(incident_events.insert(), rows)
+            self._changed.update(incident_id for incident_id, _ in timelines)
 
     async def history(self, incident_id: int, *, after_seq: int = 0, limit: int | None = None) -> list[RecordedEvent]:
         query = (

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Insert, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.dialects import dialect_of
+from storage.dialects import Dialect, dialect_of
 from storage.schema import processed_requests
+
+
+@cache
+def _claim(dialect: Dialect) -> Insert:
+    """Built once per database: a request only binds its key (every command claims one)."""
+    return (
+        dialect.upsert(processed_requests)
+        .values(key=bindparam("request"), processed_at=bindparam("now"), incident_id=bindparam("incident"))
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(processed_requests.c.key)
+    )
 
 
 class ProcessedRequests:
@@ -18,19 +30,14 @@ class ProcessedRequests:
         self._dialect = dialect_of(connection)
 
     async def claim(self, key: str, now: datetime, incident_id: int | None = None) -> bool:
-        """True if this transaction is the first to see ``key`` (recorded against ``incident_id``
-        when it is already known, which spares a separate :meth:`attach`).
+        """True if this transaction is the first to see ``key`` (recorded against ``incident_id``,
+        the incident the request changed or declared, when there is one).
 
         A concurrent duplicate blocks on the unique key until the first transaction ends: it then
         sees the key if that one committed, and claims it itself if that one rolled back.
         """
-        statement = (
-            self._dialect.upsert(processed_requests)
-            .values(key=key, processed_at=now, incident_id=incident_id)
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(processed_requests.c.key)
-        )
-        return (await self._connection.execute(statement)).first() is not None
+        values = {"request": key, "now": now, "incident": incident_id}
+        return (await self._connection.execute(_claim(self._dialect), values)).first() is not None
 
     async def taken(self, keys: Sequence[str]) -> set[str]:
         """Which of ``keys`` a committed transaction has already claimed.
@@ -41,10 +48,6 @@ class ProcessedRequests:
         if not keys:
             return set()
         return {key for (key,) in await self._dialect.taken(self._connection, keys)}
-
-    async def attach(self, key: str, incident_id: int) -> None:
-        statement = update(processed_requests).where(processed_requests.c.key == key).values(incident_id=incident_id)
-        await self._connection.execute(statement)
 
     async def prune(self, before: datetime, limit: int) -> int:
         """Forget up to ``limit`` keys older than ``before`` (Slack retries within minutes, never

@@ -6,14 +6,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, and_, bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.incident import Incident, IncidentRef
 from storage.dialects import dialect_of
 from storage.incident_lookup import Candidates, Lookup
 from storage.rows import incident_from_row, incident_values
-from storage.schema import OPEN, incidents
+from storage.schema import OPEN, PINNED_SQL, incident_events, incidents
 from storage.stored import StoredIncident
 
 
@@ -21,7 +21,7 @@ def _select() -> Select[tuple[object, ...]]:
     return select(incidents)
 
 
-def _stored(row: object) -> StoredIncident:
+def stored_incident(row: object) -> StoredIncident:
     mapping = row._mapping  # type: ignore[attr-defined]
     return StoredIncident(mapping["id"], incident_from_row(mapping), mapping["card_ts"], mapping["home_ts"])
 
@@ -41,16 +41,36 @@ _BY_THREAD = _select().where(
     incidents.c.channel_id == bindparam("channel_id"),
     incidents.c.home_ts == bindparam("thread_ts"),
 )
+# A pin event's source is the pinned message (see the partial index on it, migration 0009).
+_WITH_PINNED = _select().where(
+    incidents.c.workspace_id == bindparam("workspace_id"),
+    incidents.c.id.in_(
+        select(incident_events.c.incident_id).where(
+            text(PINNED_SQL),
+            incident_events.c.source_channel == bindparam("channel_id"),
+            incident_events.c.source_ts == bindparam("ts"),
+        )
+    ),
+)
+_BY_IDS = _select().where(incidents.c.id.in_(bindparam("ids", expanding=True)))
+# The columns come from the values each declaration binds (.values() would coerce them one by one).
+_INSERT = incidents.insert().returning(incidents.c.id)
+_RECORD_CARD = (
+    update(incidents)
+    .where(incidents.c.id == bindparam("incident_id"), incidents.c.card_ts.is_(None))
+    .values(card_ts=bindparam("ts"), home_ts=func.coalesce(incidents.c.home_ts, bindparam("ts")))
+)
 
 
 class IncidentRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, changed: set[int]) -> None:
         self._connection = connection
         self._dialect = dialect_of(connection)
+        self._changed = changed  # the unit of work's: see storage.change_feed
 
     async def _one(self, query: Select[tuple[object, ...]], values: dict[str, object]) -> StoredIncident | None:
         row = (await self._connection.execute(query, values)).first()
-        return None if row is None else _stored(row)
+        return None if row is None else stored_incident(row)
 
     async def get(self, ref: IncidentRef) -> StoredIncident | None:
         return await self._one(_BY_REF, {"workspace_id": ref.workspace_id, "number": ref.number})
@@ -73,7 +93,7 @@ class IncidentRepository:
         if not values:
             return Candidates(())
         rows = await self._dialect.candidates(self._connection, values, lock=lock, wait=wait)
-        return Candidates(map(_stored, rows))
+        return Candidates(map(stored_incident, rows))
 
     async def get_by_id(self, incident_id: int) -> StoredIncident | None:
         return await self._one(_BY_ID, {"incident_id": incident_id})
@@ -81,8 +101,8 @@ class IncidentRepository:
     async def get_many(self, incident_ids: Sequence[int]) -> dict[int, StoredIncident]:
         if not incident_ids:
             return {}
-        query = _select().where(incidents.c.id.in_(sorted(set(incident_ids))))
-        return {stored.id: stored for stored in map(_stored, await self._connection.execute(query))}
+        rows = await self._connection.execute(_BY_IDS, {"ids": sorted(set(incident_ids))})
+        return {stored.id: stored for stored in map(stored_incident, rows)}
 
     async def by_thread(self, workspace_id: str, channel_id: str, thread_ts: str) -> StoredIncident | None:
         """The incident whose thread this is, by the declaring thread or the card's own thread."""
@@ -90,13 +110,17 @@ class IncidentRepository:
             _BY_THREAD, {"workspace_id": workspace_id, "channel_id": channel_id, "thread_ts": thread_ts}
         )
 
+    async def with_pinned(self, workspace_id: str, channel_id: str, ts: str) -> StoredIncident | None:
+        """The incident message ``ts`` of ``channel_id`` was pinned to (SPEC §10), if any."""
+        return await self._one(_WITH_PINNED, {"workspace_id": workspace_id, "channel_id": channel_id, "ts": ts})
+
     async def open_in_workspace(self, workspace_id: str, limit: int = 50) -> list[StoredIncident]:
         query = _select().where(incidents.c.workspace_id == workspace_id, OPEN).order_by(incidents.c.number)
-        return [_stored(row) for row in await self._connection.execute(query.limit(limit))]
+        return [stored_incident(row) for row in await self._connection.execute(query.limit(limit))]
 
     async def recent(self, workspace_id: str, limit: int = 20) -> list[StoredIncident]:
         query = _select().where(incidents.c.workspace_id == workspace_id).order_by(incidents.c.number.desc())
-        return [_stored(row) for row in await self._connection.execute(query.limit(limit))]
+        return [stored_incident(row) for row in await self._connection.execute(query.limit(limit))]
 
     async def count_open(self, workspace_id: str) -> int:
         query = select(func.count()).select_from(incidents).where(incidents.c.workspace_id == workspace_id, OPEN)
@@ -110,18 +134,16 @@ class IncidentRepository:
         The partial index on next_due_at keeps this proportional to what is due.
         """
         query = self._dialect.skip_locked(due_query(now, limit))
-        return [_stored(row) for row in await self._connection.execute(query)]
+        return [stored_incident(row) for row in await self._connection.execute(query)]
 
     async def insert(self, incident: Incident, now: datetime) -> int:
         values = incident_values(incident, now) | {"home_ts": incident.thread_ts}
-        result = await self._connection.execute(incidents.insert().values(**values).returning(incidents.c.id))
-        return int(result.scalar_one())
+        result = await self._connection.execute(_INSERT, values)
+        incident_id = int(result.scalar_one())
+        self._changed.add(incident_id)
+        return incident_id
 
     async def record_card(self, incident_id: int, card_ts: str) -> None:
         """Remember the posted card; a top-level card's own thread becomes the incident's home."""
-        statement = (
-            update(incidents)
-            .where(incidents.c.id == incident_id, and_(incidents.c.card_ts.is_(None)))
-            .values(card_ts=card_ts, home_ts=func.coalesce(incidents.c.home_ts, card_ts))
-        )
-        await self._connection.execute(statement)
+        await self._connection.execute(_RECORD_CARD, {"incident_id": incident_id, "ts": card_ts})
+        self._changed.add(incident_id)

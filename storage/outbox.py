@@ -8,15 +8,66 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, bindparam, or_, select, true, update
+from sqlalchemy import ColumnElement, RowMapping, Update, bindparam, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.dialects import dialect_of
+from storage.dialects import Dialect, dialect_of
 from storage.rows import outbox_rows
 from storage.schema import PENDING, outbox
 from storage.stored import OutboxMessage, Overtaking, PendingDelivery, Settlement
+
+# Built once, like the claim below: every command queues its messages with it.
+_ADD = outbox.insert().returning(outbox.c.id, sort_by_parameter_order=True)
+
+
+@cache
+def _claim(dialect: Dialect, overtaking: Overtaking | None) -> Update:
+    """The claim, built once per database (the dispatcher claims many times a second under load)."""
+    # An incident's rows go out in the order they were written: none is taken while an earlier
+    # one of its incident waits (for a retry, or leased to a delivery in flight), except that
+    # rows of an overtaking kind wait only for the earlier rows they depend on.
+    candidate, earlier = outbox.alias("candidate"), outbox.alias("earlier")
+    depends: ColumnElement[bool] = true()
+    if overtaking is not None:
+        depends = or_(candidate.c.kind.not_in(overtaking.kinds), earlier.c.kind.in_(overtaking.behind))
+    waiting_before = (
+        select(earlier.c.id)
+        .where(
+            earlier.c.incident_id == candidate.c.incident_id,
+            earlier.c.id < candidate.c.id,
+            earlier.c.delivered_at.is_(None),
+            earlier.c.failed_at.is_(None),
+            earlier.c.next_attempt_at > bindparam("now"),
+            depends,
+        )
+        .exists()
+    )
+    due = (
+        select(candidate.c.id)
+        .where(
+            candidate.c.delivered_at.is_(None),
+            candidate.c.failed_at.is_(None),
+            candidate.c.next_attempt_at <= bindparam("now"),
+            ~waiting_before,
+        )
+        .order_by(candidate.c.id)
+        .limit(bindparam("limit"))
+    )
+    return (
+        update(outbox)
+        .where(outbox.c.id.in_(dialect.skip_locked(due).scalar_subquery()))
+        .values(next_attempt_at=bindparam("until"), attempts=outbox.c.attempts + 1)
+        .returning(*outbox.c)
+    )
+
+
+def settled_in_one_statement(settlements: Sequence[Settlement]) -> bool:
+    """Whether :meth:`Outbox.settle_delivered` writes ``settlements`` with a single statement, which
+    needs no transaction around it (see UnitOfWork's ``autocommit``): none absorbs or supersedes."""
+    return not any(settlement.absorbed or settlement.supersedes for settlement in settlements)
 
 
 class Outbox:
@@ -32,8 +83,7 @@ class Outbox:
         rows = outbox_rows(batches, now)
         if not rows:
             return []
-        statement = outbox.insert().returning(outbox.c.id, sort_by_parameter_order=True)
-        return [int(row_id) for row_id in (await self._connection.execute(statement, rows)).scalars()]
+        return [int(row_id) for row_id in (await self._connection.execute(_ADD, rows)).scalars()]
 
     async def pending(self, limit: int = 100) -> list[PendingDelivery]:
         query = select(outbox).where(PENDING).order_by(outbox.c.id).limit(limit)
@@ -48,43 +98,9 @@ class Outbox:
         (Postgres skips rows locked by a concurrent claim) or a later sweep after a crash picks them
         up only if this delivery never reports back.
         """
-        # An incident's rows go out in the order they were written: none is taken while an earlier
-        # one of its incident waits (for a retry, or leased to a delivery in flight), except that
-        # rows of an overtaking kind wait only for the earlier rows they depend on.
-        candidate, earlier = outbox.alias("candidate"), outbox.alias("earlier")
-        depends: ColumnElement[bool] = true()
-        if overtaking is not None:
-            depends = or_(candidate.c.kind.not_in(overtaking.kinds), earlier.c.kind.in_(overtaking.behind))
-        waiting_before = (
-            select(earlier.c.id)
-            .where(
-                earlier.c.incident_id == candidate.c.incident_id,
-                earlier.c.id < candidate.c.id,
-                earlier.c.delivered_at.is_(None),
-                earlier.c.failed_at.is_(None),
-                earlier.c.next_attempt_at > now,
-                depends,
-            )
-            .exists()
-        )
-        due = (
-            select(candidate.c.id)
-            .where(
-                candidate.c.delivered_at.is_(None),
-                candidate.c.failed_at.is_(None),
-                candidate.c.next_attempt_at <= now,
-                ~waiting_before,
-            )
-            .order_by(candidate.c.id)
-            .limit(limit)
-        )
-        statement = (
-            update(outbox)
-            .where(outbox.c.id.in_(self._dialect.skip_locked(due).scalar_subquery()))
-            .values(next_attempt_at=now + lease, attempts=outbox.c.attempts + 1)
-            .returning(*outbox.c)
-        )
-        rows = [_pending(row._mapping) for row in await self._connection.execute(statement)]
+        statement = _claim(self._dialect, overtaking)
+        values = {"now": now, "until": now + lease, "limit": limit}
+        rows = [_pending(row._mapping) for row in await self._connection.execute(statement, values)]
         return sorted(rows, key=lambda row: row.id)
 
     async def mark_delivered(self, delivery_id: int, now: datetime, result: Mapping[str, Any] | None) -> bool:
@@ -167,6 +183,15 @@ class Outbox:
     async def newest_pending(self, coalesce_key: str) -> int | None:
         query = select(outbox.c.id).where(PENDING, outbox.c.coalesce_key == coalesce_key).order_by(outbox.c.id.desc())
         return (await self._connection.execute(query.limit(1))).scalar_one_or_none()
+
+    async def delivered(self, incident_id: int, kind: str) -> list[tuple[Mapping[str, Any], Mapping[str, Any]]]:
+        """The ``(payload, result)`` of each of the incident's rows of ``kind`` that Slack took, oldest first."""
+        query = (
+            select(outbox.c.payload, outbox.c.result)
+            .where(outbox.c.incident_id == incident_id, outbox.c.kind == kind, outbox.c.delivered_at.is_not(None))
+            .order_by(outbox.c.id)
+        )
+        return [(row.payload, row.result or {}) for row in await self._connection.execute(query)]
 
 
 _SUPERSEDED = (

@@ -9,24 +9,28 @@ the same for any number of rows (an IN list or a multi-row VALUES is spelled per
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Result, Select, Table, text
+from sqlalchemy import ColumnElement, Float, Result, Select, Table, func, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from domain.sla import ClockKind
 from storage.lock_waits import lock_not_available
-from storage.postgres_writes import write_in_one_statement
-from storage.schema import OPEN_STATUS_SQL, PENDING_SQL, RESOLVED_STATUS_SQL, incidents
+from storage.postgres_writes import declare_in_one_statement, write_in_one_statement
+from storage.schema import BREACHED_SQL, OPEN_STATUS_SQL, PENDING_SQL, RESOLVED_STATUS_SQL, incidents
 from storage.stored import BatchWrites
 
 _Row = TypeVar("_Row", bound=tuple[Any, ...])
 
 _CARD_LOCK_SPACE = 0x43415244  # "CARD": keeps these keys apart from other advisory locks
+# Parsed once: every card post and edit takes and releases the lock.
+_LOCK_CARD = text("SELECT pg_advisory_lock(:space, :id)")
+_UNLOCK_CARD = text("SELECT pg_advisory_unlock(:space, :id)")
 # Replicas starting together must not run the same migration twice; any fixed key will do.
 _MIGRATION_LOCK_KEY = 0x46697265627265
 
@@ -64,6 +68,10 @@ _CANDIDATES_NOWAIT = CANDIDATES[True] + " NOWAIT"
 _ARMS = (("named", 2), ("threads", 3), ("open_in", 2), ("resolved_in", 2))
 
 _TAKEN = "SELECT key FROM processed_requests WHERE key = ANY($1::text[])"
+# Read, not taken: the declaration's statement takes the number if no one took it meanwhile. The
+# id is taken (a sequence never gives one twice, and a gap between ids is of no matter).
+_NEXT_INCIDENT = """SELECT coalesce((SELECT last_number FROM workspace_counters WHERE workspace_id = $1), 0) + 1,
+    nextval(pg_get_serial_sequence('incidents', 'id'))"""
 _DELIVERED = f"""UPDATE outbox SET delivered_at = $1, result = s.result, last_error = NULL
 FROM unnest($2::bigint[], $3::jsonb[]) AS s(id, result) WHERE outbox.id = s.id AND {PENDING_SQL}"""  # noqa: S608
 _ABSORBED = f"""UPDATE outbox SET delivered_at = $1, superseded_by = s.into_id
@@ -103,6 +111,15 @@ class Postgres:
     async def write(self, connection: AsyncConnection, writes: BatchWrites, now: datetime) -> None:
         await write_in_one_statement(connection, writes, now)
 
+    async def next_incident(self, connection: AsyncConnection, workspace_id: str) -> tuple[int, int]:
+        number, incident_id = map(int, (await connection.exec_driver_sql(_NEXT_INCIDENT, (workspace_id,))).one())
+        return number, incident_id
+
+    async def declare(
+        self, connection: AsyncConnection, row: Mapping[str, Any], writes: BatchWrites, now: datetime
+    ) -> bool:
+        return await declare_in_one_statement(connection, row, writes, now)
+
     @asynccontextmanager
     async def lock_card(self, engine: AsyncEngine, incident_id: int) -> AsyncIterator[None]:
         async with engine.connect() as connection:
@@ -113,12 +130,32 @@ class Postgres:
             try:
                 yield
             finally:
-                await connection.execute(
-                    text("SELECT pg_advisory_unlock(:space, :id)"), {"space": _CARD_LOCK_SPACE, "id": incident_id}
-                )
+                await connection.execute(_UNLOCK_CARD, {"space": _CARD_LOCK_SPACE, "id": incident_id})
 
     async def lock_migrations(self, connection: AsyncConnection) -> None:
         await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+
+    def committed(self, engine: AsyncEngine, incident_ids: Collection[int]) -> None:
+        """Nothing to do: the trigger on incidents notified every replica at commit (see
+        storage.change_feed), whichever statement changed them."""
+
+    def epoch(self, moment: ColumnElement[datetime]) -> ColumnElement[float]:
+        return func.date_part("epoch", moment, type_=Float)
+
+    def breached(self, kind: ClockKind) -> ColumnElement[bool]:
+        return text(BREACHED_SQL["postgresql"].format(kind=kind.value))  # type: ignore[return-value]
+
+    def spreads(self, columns: Sequence[ColumnElement[float]], fractions: Sequence[float]) -> Select[Any]:
+        return select(
+            *(
+                part
+                for column in columns
+                for part in (
+                    func.count(column),
+                    *(func.percentile_cont(fraction).within_group(column) for fraction in fractions),
+                )
+            )
+        )
 
 
 async def _lock_card(connection: AsyncConnection, incident_id: int) -> None:
@@ -126,9 +163,7 @@ async def _lock_card(connection: AsyncConnection, incident_id: int) -> None:
     waits as long as the session's lock_timeout allows, and the next one follows at once."""
     while True:
         try:
-            await connection.execute(
-                text("SELECT pg_advisory_lock(:space, :id)"), {"space": _CARD_LOCK_SPACE, "id": incident_id}
-            )
+            await connection.execute(_LOCK_CARD, {"space": _CARD_LOCK_SPACE, "id": incident_id})
             return
         except DBAPIError as error:
             if not lock_not_available(error):

@@ -1,4 +1,5 @@
-"""A batch's writes on Postgres as one statement of four data-modifying parts.
+"""A batch's writes on Postgres as one statement of four data-modifying parts; a declaration's as
+one of five (its incident inserted, and its number taken from the workspace's counter, with them).
 
 Each column travels as one array parameter and ``unnest`` turns the arrays back into rows, so the
 statement's text is the same for a batch of one and a batch of sixty-four: it is prepared once
@@ -18,7 +19,7 @@ the column refuses it, as a row-by-row INSERT does.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -37,25 +38,28 @@ _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 PROJECTED = tuple(c.name for c in incidents.c if c.name not in {"id", "workspace_id", "number", "card_ts", "home_ts"})
 _EVENT_COLUMNS = ("incident_id", "seq", "type", "payload", "actor", "occurred_at", "source_channel", "source_ts")
 _OUTBOX_COLUMNS = ("incident_id", "kind", "payload", "coalesce_key", "created_at", "next_attempt_at")
-_JSON_COLUMNS = frozenset({"payload"})
+_JSON_COLUMNS = frozenset({"payload", "followups", "pinned_messages", "postmortem", "alerts", "runbook"})
 
 
-def _array_type(column: Column[Any]) -> str:
+def _sql_type(column: Column[Any]) -> str:
     name = column.type.compile(dialect=_DIALECT).split("(")[0]
-    return {"VARCHAR": "text", "TIMESTAMP WITH TIME ZONE": "timestamptz"}.get(name, name.lower()) + "[]"
+    return {"VARCHAR": "text", "TIMESTAMP WITH TIME ZONE": "timestamptz"}.get(name, name.lower())
 
 
 class _Parameters:
-    """Numbers the statement's array parameters as its text is written."""
+    """Numbers the statement's parameters as its text is written."""
 
     def __init__(self) -> None:
         self.count = 0
 
     def arrays(self, table: Table, names: Sequence[str]) -> str:
+        return self.values(table, names, suffix="[]")
+
+    def values(self, table: Table, names: Sequence[str], suffix: str = "") -> str:
         casts = []
         for name in names:
             self.count += 1
-            casts.append(f"${self.count}::{_array_type(table.c[name])}")
+            casts.append(f"${self.count}::{_sql_type(table.c[name])}{suffix}")
         return ", ".join(casts)
 
 
@@ -110,8 +114,69 @@ async def write_in_one_statement(connection: AsyncConnection, writes: BatchWrite
         raise ConcurrentModification(f"incidents {ids} changed under a held lock")
 
 
-def _columns(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> list[list[Any]]:
-    return [
-        [json.dumps(row[name]) for row in rows] if name in _JSON_COLUMNS else [row[name] for row in rows]
-        for name in names
-    ]
+# A declaration inserts its incident whole, with the id and number it read beforehand.
+_DECLARED = ("id", "workspace_id", "number", "home_ts", *PROJECTED)
+
+
+def _declaration() -> str:
+    parameters = _Parameters()
+    row = parameters.values(incidents, _DECLARED)
+    keys = parameters.arrays(processed_requests, CLAIM_COLUMNS)
+    events = parameters.arrays(incident_events, _EVENT_COLUMNS)
+    messages = parameters.arrays(outbox, _OUTBOX_COLUMNS)
+    workspace, number = (f"${_DECLARED.index(name) + 1}" for name in ("workspace_id", "number"))
+    # Every part inserts only if the counter moved from number - 1 to number; a counter another
+    # replica moved first leaves no row in numbered, and so nothing anywhere. Built once.
+    return f"""
+WITH numbered AS (
+    INSERT INTO workspace_counters AS c (workspace_id, last_number) VALUES ({workspace}, {number})
+    ON CONFLICT (workspace_id) DO UPDATE SET last_number = excluded.last_number
+    WHERE c.last_number = excluded.last_number - 1
+    RETURNING c.last_number
+), declared AS (
+    INSERT INTO incidents ({", ".join(_DECLARED)}) SELECT {row} FROM numbered
+    RETURNING id
+), claimed AS (
+    INSERT INTO processed_requests ({", ".join(CLAIM_COLUMNS)})
+    SELECT {_qualified("k", CLAIM_COLUMNS)} FROM unnest({keys}) AS k({", ".join(CLAIM_COLUMNS)}), declared
+), recorded AS (
+    INSERT INTO incident_events ({", ".join(_EVENT_COLUMNS)})
+    SELECT {_qualified("e", _EVENT_COLUMNS)} FROM unnest({events}) AS e({", ".join(_EVENT_COLUMNS)}), declared
+), queued AS (
+    INSERT INTO outbox ({", ".join(_OUTBOX_COLUMNS)})
+    SELECT {_qualified("m", _OUTBOX_COLUMNS)}
+    FROM unnest({messages}) WITH ORDINALITY AS m({", ".join(_OUTBOX_COLUMNS)}, place), declared
+    ORDER BY m.place
+)
+SELECT count(*) FROM declared"""  # noqa: S608
+
+
+def _qualified(alias: str, names: Sequence[str]) -> str:
+    return ", ".join(f"{alias}.{name}" for name in names)
+
+
+_DECLARATION = _declaration()
+
+
+async def declare_in_one_statement(
+    connection: AsyncConnection, row: Mapping[str, Any], writes: BatchWrites, now: datetime
+) -> bool:
+    """The incident ``row`` and its claims, events and outbox rows, if its number is still the
+    workspace's next; nothing otherwise (see storage.dialects). One statement, all or nothing even
+    without a transaction around it."""
+    parameters = (
+        *(_value(row, name) for name in _DECLARED),
+        *_columns(claim_rows(writes.claims), CLAIM_COLUMNS),
+        *_columns(event_rows(writes.timelines), _EVENT_COLUMNS),
+        *_columns(outbox_rows(writes.messages, now), _OUTBOX_COLUMNS),
+    )
+    result = await connection.exec_driver_sql(_DECLARATION, parameters)
+    return bool(result.scalar_one())
+
+
+def _columns(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> list[list[Any]]:
+    return [[_value(row, name) for row in rows] for name in names]
+
+
+def _value(row: Mapping[str, Any], name: str) -> Any:
+    return json.dumps(row[name]) if name in _JSON_COLUMNS else row[name]

@@ -5,12 +5,18 @@ The projection holds exactly the domain state, and reads back into it."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from domain.codec import encode_payload
+from domain.alerts import NO_ALERTS, IncidentAlerts
+from domain.codec import decode_value, encode_payload, encode_value, slack_source
+from domain.followup import FollowUp, next_reminder
 from domain.incident import Incident, IncidentRef
 from domain.lifecycle import Status
+from domain.pinned import PinnedMessage
+from domain.postmortem import EMPTY_POSTMORTEM, Postmortem
+from domain.services import RunbookMark
 from domain.severity import Severity
 from domain.sla import SlaClocks
 from storage.stored import OutboxMessage, RecordedEvent
@@ -46,10 +52,24 @@ def incident_values(incident: Incident, now: datetime) -> dict[str, Any]:
         "thread_ts": incident.thread_ts,
         "resolution_summary": incident.resolution_summary,
         "card_refused": incident.card_refused,
-        # The scheduler wakes for a reminder and for an edit of the card's SLA field alike.
+        # The scheduler wakes for a reminder, a follow-up's reminder and an edit of the card's SLA
+        # field alike; a follow-up's comes after resolution too.
         "next_due_at": min(
-            (when for when in (incident.clocks.next_due_at, incident.card_due_at) if when is not None), default=None
+            (
+                when
+                for when in (incident.clocks.next_due_at, incident.card_due_at, next_reminder(incident.followups))
+                if when is not None
+            ),
+            default=None,
         ),
+        "followups": encode_value(incident.followups),
+        "pinned_messages": encode_value(incident.pinned),
+        "postmortem": encode_value(incident.postmortem),
+        # The alerts themselves are rows of incident_alerts (storage.incident_alerts).
+        "alerts": encode_value(replace(incident.alerts, alerts=())),
+        "public": incident.public,
+        "public_title": incident.public_title,
+        "runbook": encode_value(incident.runbook),
         "snoozed_until": incident.snoozed_until,
         "card_due_at": incident.card_due_at,
         "acknowledged_by": incident.acknowledged_by,
@@ -84,6 +104,18 @@ def incident_from_row(row: Mapping[str, Any]) -> Incident:
         acknowledged_by=row["acknowledged_by"],
         # Rows from before migration 0004 hold no figure: no reopening was counted then.
         worked_before_reopen=row["worked_before_reopen"] or timedelta(0),
+        # Rows from before migration 0008 hold none.
+        followups=decode_value(tuple[FollowUp, ...], row["followups"] or []),
+        # Rows from before migration 0009 hold none.
+        pinned=decode_value(tuple[PinnedMessage, ...], row["pinned_messages"] or []),
+        # Rows from before migration 0010 hold none.
+        postmortem=decode_value(Postmortem, row["postmortem"]) if row["postmortem"] else EMPTY_POSTMORTEM,
+        # Rows from before migration 0011 hold none; the alerts are read apart (storage.incident_alerts).
+        alerts=decode_value(IncidentAlerts, row["alerts"]) if row["alerts"] else NO_ALERTS,
+        public=row["public"],
+        public_title=row["public_title"],
+        # Rows from before migration 0014 hold none.
+        runbook=decode_value(tuple[RunbookMark, ...], row["runbook"] or []),
         version=row["version"],
         **{name: row[name] for name in _TIMESTAMPS},
     )
@@ -100,7 +132,7 @@ def event_rows(timelines: Sequence[tuple[int, Sequence[RecordedEvent]]]) -> list
 
 
 def _event_row(incident_id: int, item: RecordedEvent) -> dict[str, Any]:
-    source = item.event.source
+    source = slack_source(item.event)
     return {
         "incident_id": incident_id,
         "seq": item.seq,

@@ -13,11 +13,13 @@ import pytest
 from bot.local_slack import Message
 from bot.local_slack.payloads import find_control
 from domain import events as ev
-from domain.commands import AnyCommand, Declare
+from domain.alerts import AlertLink, AlertNotification, AlertSignal, AlertStatus
+from domain.commands import AnyCommand, Declare, RecordAlerts
 from domain.decide import decide
 from domain.errors import DomainError
 from domain.evolve import evolve
 from domain.incident import Incident, IncidentRef, IncidentState, Undeclared
+from domain.postmortem import NONE_REQUIRED, PostmortemPolicy
 from domain.severity import Severity
 from domain.sla import DEFAULT_POLICY, SlaPolicy
 from storage.stored import RecordedEvent
@@ -63,11 +65,12 @@ class Story:
     policy: SlaPolicy = DEFAULT_POLICY
     history: list[RecordedEvent] = field(default_factory=list)
     at: datetime = T0
+    postmortem: PostmortemPolicy = NONE_REQUIRED
 
     def do(self, command: AnyCommand, now: datetime | None = None) -> list[ev.Event]:
         """Do ``command`` at ``now`` (a minute after the last command unless given); its events."""
         self.at = now if now is not None else self.at + timedelta(minutes=1)
-        produced = decide(self.state, command, self.at, self.policy)
+        produced = decide(self.state, command, self.at, self.policy, self.postmortem)
         for event in produced:
             self.state = evolve(self.state, event)
             self.history.append(RecordedEvent(len(self.history) + 1, event))
@@ -116,6 +119,34 @@ def declared(
     story = Story(Undeclared(ref), policy)
     story.do(declare_command(title, severity=severity, **details), now)
     return story
+
+
+# ---------------------------------------------------------------------- alerts
+FIRING = AlertStatus.FIRING
+RESOLVED = AlertStatus.RESOLVED
+GROUP = '{}/{team="payments"}:{alertname="HighLatency"}'
+
+
+def alert(fingerprint: str, status: AlertStatus = FIRING, *, name: str = "HighLatency", **labels: str) -> AlertSignal:
+    """One alert as a receiver normalises it; ``labels`` beside its ``alertname``."""
+    pairs = tuple(sorted({"alertname": name, **labels}.items()))
+    link = AlertLink(f"https://prometheus.example/graph?g0.expr={name}", "Source")
+    return AlertSignal(fingerprint, status, pairs, name, starts_at=T0, ends_at=None, links=(link,))
+
+
+def alert_notification(
+    *alerts: AlertSignal, group_key: str = GROUP, source: str = "alertmanager", service: str | None = None
+) -> AlertNotification:
+    return AlertNotification(source=source, group_key=group_key, alerts=alerts, service=service)
+
+
+def record_alerts(
+    *alerts: AlertSignal, group_key: str = GROUP, escalate_at: int = 20, auto_resolve: bool = False
+) -> RecordAlerts:
+    """What an alert notification asks of the incident it reached."""
+    return RecordAlerts(
+        actor="alertmanager", group_key=group_key, signals=alerts, escalate_at=escalate_at, auto_resolve=auto_resolve
+    )
 
 
 # ---------------------------------------------------------------------- reading a card

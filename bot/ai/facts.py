@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.ai.sanitise import allowed_links
 from domain import events as ev
 from domain.incident import Incident
 from storage.stored import RecordedEvent
@@ -34,6 +35,11 @@ class IncidentFacts:
     @property
     def based_on(self) -> tuple[int, ...]:
         return tuple(entry.seq for entry in self.timeline)
+
+    @property
+    def links(self) -> frozenset[str]:
+        """The links the incident's facts contain: the only ones the model may repeat."""
+        return allowed_links([self.incident.title, self.incident.description, *(e.text for e in self.timeline)])
 
 
 def facts_of(incident: Incident, history: list[RecordedEvent], now: datetime) -> IncidentFacts:
@@ -65,6 +71,13 @@ def _entry(item: RecordedEvent) -> TimelineEntry | None:
             text = f"reopened{': ' + event.reason if event.reason else ''}"
         case ev.Closed():
             text = "closed"
+        case (
+            ev.MessagePinned(text=str() as said)
+            | ev.PinnedMessageFetched(text=said)
+            | ev.PinnedMessageEdited(text=said)
+        ):
+            # A message the team pinned to the timeline: what responders found worth keeping.
+            text = f"message pinned from the thread: {said}"
         case _:
             # Drafts, reminders, breaches and snoozes are about the process, not the outage.
             return None

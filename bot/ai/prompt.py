@@ -58,9 +58,19 @@ class Prompt:
 
 
 def build_prompt(facts: IncidentFacts) -> Prompt:
+    timeline = trimmed(facts.timeline)
+    data = incident_fields(facts)
+    data["timeline"] = [{"at": e.at.isoformat(), "event": e.kind, "detail": e.text} for e in timeline]
+    if len(timeline) < len(facts.timeline):
+        data["omitted_older_events"] = len(facts.timeline) - len(timeline)
+    user = f"Write the stakeholder update for this incident.\n{data_block(data)}"
+    return Prompt(SYSTEM_PROMPT, user, tuple(e.seq for e in timeline))
+
+
+def incident_fields(facts: IncidentFacts) -> dict[str, object]:
+    """The incident's facts as the data block gives them, its timeline left for the caller to add."""
     incident = facts.incident
-    timeline = _trimmed(facts.timeline)
-    data: dict[str, object] = {
+    return {
         "incident": str(incident.ref),
         "title": incident.title,
         "severity": f"{incident.severity.label} ({incident.severity.meaning})",
@@ -73,19 +83,18 @@ def build_prompt(facts: IncidentFacts) -> Prompt:
         "resolution_summary": incident.resolution_summary,
         "next_update_due_at": _iso(incident.clocks.update_due_at),
         "now": facts.now.isoformat(),
-        "timeline": [{"at": e.at.isoformat(), "event": e.kind, "detail": e.text} for e in timeline],
     }
-    if len(timeline) < len(facts.timeline):
-        data["omitted_older_events"] = len(facts.timeline) - len(timeline)
-    user = f"Write the stakeholder update for this incident.\n<incident_data>\n{_data(data)}\n</incident_data>"
-    return Prompt(SYSTEM_PROMPT, user, tuple(e.seq for e in timeline))
 
 
-def _data(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=1).replace("<", "\\u003c").replace(">", "\\u003e")
+def data_block(value: object) -> str:
+    """``value`` as the prompt's one delimited data block, which ends the prompt: JSON with angle
+    brackets escaped, so no text inside can close the block."""
+    encoded = json.dumps(value, ensure_ascii=False, indent=1).replace("<", "\\u003c").replace(">", "\\u003e")
+    return f"<incident_data>\n{encoded}\n</incident_data>"
 
 
-def _trimmed(timeline: tuple[TimelineEntry, ...]) -> list[TimelineEntry]:
+def trimmed(timeline: tuple[TimelineEntry, ...]) -> list[TimelineEntry]:
+    """The newest entries that fit the budget, oldest first."""
     kept: list[TimelineEntry] = []
     used = 0
     for entry in reversed(timeline):

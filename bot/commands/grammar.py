@@ -10,10 +10,11 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import partial
 from typing import TypeVar
 
+from bot.commands.followup_args import read_followup
 from bot.commands.usage import (
     ALIASES,
     INCIDENT_VERBS,
@@ -22,6 +23,7 @@ from bot.commands.usage import (
     help_text,
     quote,
     split_title,
+    take_service,
     unquote,
     usage_for,
     verb_list,
@@ -30,7 +32,7 @@ from bot.views.formatting import MENTION_PREFIX, SLASH_PREFIX
 from domain import commands as cmd
 from domain.durations import parse_duration
 from domain.errors import InvalidValue
-from domain.incident import SlackSource
+from domain.incident import Source
 from domain.lifecycle import Status, parse_status
 from domain.severity import Severity, parse_severity
 
@@ -60,6 +62,11 @@ class Parsed:
     text: str | None = None
     duration: timedelta | None = None
     show_all: bool = False
+    due: date | timedelta | None = None
+    item: int | None = None  # a follow-up's number
+    draft: bool = False  # ``postmortem draft``: the AI's draft rather than the form
+    service: str | None = None  # ``declare … service:checkout``
+    public: bool = False  # ``public on`` rather than ``public off``
 
 
 class ParseError(Exception):
@@ -252,15 +259,47 @@ def _snooze(rest: str, context: _Context) -> Parsed:
     return Parsed(Verb.SNOOZE, duration=_domain_value(context, parse_duration, rest))
 
 
+def _followup(rest: str, context: _Context) -> Parsed:
+    try:
+        args = read_followup(rest)
+    except InvalidValue as error:
+        raise context.fail(error.message) from None
+    return Parsed(Verb.FOLLOWUP, text=args.text, user_id=args.owner, due=args.due, item=args.done)
+
+
+def _postmortem(rest: str, context: _Context) -> Parsed:
+    word = rest.strip().lower().rstrip(_WORD_PUNCT)
+    if word in ("", "draft"):
+        return Parsed(Verb.POSTMORTEM, draft=word == "draft")
+    first, after = _split(rest.strip())
+    named = after.strip().rstrip(_WORD_PUNCT)
+    if first.lower() == "draft" and _EXPLICIT_REF.fullmatch(named):
+        # The incident goes right after the verb, as for every verb (SPEC §3).
+        raise context.fail(f"Name the incident before `draft`: {context.prefix('postmortem', named, 'draft')}.")
+    raise context.fail(f"`postmortem` takes only `draft`; I didn't expect “{quote(rest)}”.")
+
+
+def _public(rest: str, context: _Context) -> Parsed:
+    first, after = _split(rest.strip())
+    word = first.lower().rstrip(_WORD_PUNCT)
+    if word == "on":
+        return Parsed(Verb.PUBLIC, public=True, text=after.strip() or None)
+    if word == "off" and not after.strip():
+        return Parsed(Verb.PUBLIC, public=False)
+    example = context.prefix("public", "on", "Checkout is slow")
+    raise context.fail(f"`public` takes `on` (and a public title if you like, e.g. {example}) or `off`.")
+
+
 def _declaration(text: str, context: _Context) -> Parsed:
     try:
+        text, service = take_service(text)
         title, severity = split_title(text)
     except InvalidValue as error:
         raise context.fail(error.message) from None
     if title is None:
         example = context.prefix("declare", "checkout errors sev2")
         raise context.fail(f"What's the incident? Give it a title, e.g. {example}.")
-    return Parsed(Verb.DECLARE, title=title, severity=severity)
+    return Parsed(Verb.DECLARE, title=title, severity=severity, service=service)
 
 
 _ARGUMENTS: dict[Verb, Callable[[str, _Context], Parsed]] = {
@@ -275,6 +314,12 @@ _ARGUMENTS: dict[Verb, Callable[[str, _Context], Parsed]] = {
     Verb.NOTE: _note,
     Verb.UPDATE: _optional_text,
     Verb.SNOOZE: _snooze,
+    Verb.FOLLOWUP: _followup,
+    Verb.FOLLOWUPS: _no_arguments,
+    Verb.POSTMORTEM: _postmortem,
+    Verb.CATCHUP: _no_arguments,
+    Verb.REPORT: _no_arguments,
+    Verb.PUBLIC: _public,
     Verb.LIST: _list,
     Verb.SHOW: _no_arguments,
     Verb.TIMELINE: _no_arguments,
@@ -284,7 +329,7 @@ _ARGUMENTS: dict[Verb, Callable[[str, _Context], Parsed]] = {
 
 
 def to_command(  # noqa: PLR0912 - one branch per verb that changes an incident
-    parsed: Parsed, *, actor: str, source: SlackSource | None
+    parsed: Parsed, *, actor: str, source: Source | None
 ) -> cmd.IncidentCommand:
     """The domain command for a verb that changes an incident; ``ValueError`` for any other verb."""
     build: Callable[..., cmd.IncidentCommand]
@@ -311,8 +356,14 @@ def to_command(  # noqa: PLR0912 - one branch per verb that changes an incident
             build = partial(cmd.PostStakeholderUpdate, text=text, model=None)
         case Parsed(verb=Verb.SNOOZE, duration=timedelta() as duration):
             build = partial(cmd.Snooze, duration=duration)
+        case Parsed(verb=Verb.PUBLIC):
+            build = partial(cmd.SetPublic, public=parsed.public, title=parsed.text)
         case Parsed(verb=Verb.REPOST):
             build = cmd.RepostCard
+        case Parsed(verb=Verb.FOLLOWUP, item=int() as item):
+            build = partial(cmd.CompleteFollowUp, number=item)
+        case Parsed(verb=Verb.FOLLOWUP, text=str() as text):
+            build = partial(cmd.AddFollowUp, text=text, owner=parsed.user_id, due=parsed.due)
         case _:
             raise ValueError(f"“{parsed.verb}” with these arguments is not a change to an incident: {parsed}")
     return build(actor=actor, source=source)
@@ -322,7 +373,7 @@ def declare_command(
     parsed: Parsed,
     *,
     actor: str,
-    source: SlackSource | None,
+    source: Source | None,
     channel_id: str,
     thread_ts: str | None,
     default_severity: Severity = Severity.SEV3,
@@ -337,4 +388,5 @@ def declare_command(
         severity=parsed.severity or default_severity,
         channel_id=channel_id,
         thread_ts=thread_ts,
+        service=parsed.service,
     )

@@ -25,6 +25,12 @@ class Verb(StrEnum):
     NOTE = "note"
     UPDATE = "update"
     SNOOZE = "snooze"
+    FOLLOWUP = "followup"
+    FOLLOWUPS = "followups"
+    POSTMORTEM = "postmortem"
+    CATCHUP = "catchup"
+    REPORT = "report"
+    PUBLIC = "public"
     LIST = "list"
     SHOW = "show"
     TIMELINE = "timeline"
@@ -42,6 +48,9 @@ ALIASES: Mapping[str, Verb] = MappingProxyType(
         "severity": Verb.SEV,
         "lead": Verb.ASSIGN,
         "commander": Verb.ASSIGN,
+        "follow-up": Verb.FOLLOWUP,
+        "follow-ups": Verb.FOLLOWUPS,
+        "catch-up": Verb.CATCHUP,
     }
 )
 
@@ -58,7 +67,7 @@ class _Syntax:
 
 _SYNTAX: Mapping[Verb, _Syntax] = MappingProxyType(
     {
-        Verb.DECLARE: _Syntax("<title> [sev1-4]", "declare an incident", "checkout errors sev2"),
+        Verb.DECLARE: _Syntax("<title> [sev1-4] [service:<key>]", "declare an incident", "checkout errors sev2"),
         Verb.ACK: _Syntax("", "acknowledge", ""),
         Verb.SEV: _Syntax("<1-4>", "change severity (1 critical … 4 minor)", "2"),
         Verb.ASSIGN: _Syntax("@person | me", "set the commander", "@alice"),
@@ -73,6 +82,24 @@ _SYNTAX: Mapping[Verb, _Syntax] = MappingProxyType(
             "[text]", "alone: draft a stakeholder update with AI; with text: publish yours", "checkout is back"
         ),
         Verb.SNOOZE: _Syntax("<duration>", "postpone the next reminder", "30m"),
+        Verb.FOLLOWUP: _Syntax(
+            "<text> [@owner] [due <date | duration>] | done <n>",
+            "add a follow-up (yours unless you name an owner; due e.g. 2026-12-20 or 2w), or mark #n done",
+            "alert on queue depth @alice due 2w",
+        ),
+        Verb.FOLLOWUPS: _Syntax("", "the incident's follow-ups, with owners and due dates", ""),
+        Verb.POSTMORTEM: _Syntax(
+            "[draft]",
+            "write the postmortem of a resolved or closed incident (a form); `draft`: AI drafts it from the timeline",
+            "draft",
+        ),
+        Verb.CATCHUP: _Syntax("", "catch up: the incident so far and what to do next, for you alone", ""),
+        Verb.REPORT: _Syntax("", "a link to the incident's report (Markdown) in the console", ""),
+        Verb.PUBLIC: _Syntax(
+            "on [public title] | off",
+            "show the incident on the public status page (its published updates only), or take it off",
+            "on Checkout is slow",
+        ),
         Verb.LIST: _Syntax("[all]", "open incidents, or all recent ones", ""),
         Verb.SHOW: _Syntax("", "the incident's current state", ""),
         Verb.TIMELINE: _Syntax("", "the incident's timeline", ""),
@@ -187,3 +214,21 @@ def split_title(text: str) -> tuple[str | None, Severity | None]:
     if dropped:
         title = _DANGLING_END.sub("", re.sub(r"[ \t]{2,}", " ", title).strip().lstrip(_SEPARATORS))
     return (title.strip() or None), (found[0] if found else None)
+
+
+# ``service:checkout`` anywhere in a declaration names its service (SPEC §13), and is no part of its title.
+# ("the service: is down" has no service word: a colon at a word's end is the title's.)
+_SERVICE_WORD = re.compile(r"(?:^|(?<=\s))service:(\S+)", re.IGNORECASE)
+
+
+def take_service(text: str) -> tuple[str, str | None]:
+    """The declaration's text without its ``service:<key>`` word, and the service it names."""
+    found = list(_SERVICE_WORD.finditer(text))
+    if not found:
+        return text, None
+    names = {match.group(1).strip(_TOKEN_EDGES) for match in found}
+    if "" in names:
+        raise InvalidValue("Name the service right after `service:`, e.g. `service:checkout`.")
+    if len(names) > 1:
+        raise InvalidValue(f"Give one service, not {' and '.join(quote(name, 40) for name in sorted(names))}.")
+    return re.sub(r"[ \t]{2,}", " ", _SERVICE_WORD.sub("", text)).strip(), names.pop()

@@ -7,17 +7,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.commands.grammar import Parsed, Verb, declare_command, help_text, to_command
-from bot.delivery.outbox_messages import draft_job
+from bot.delivery.outbox_messages import catch_up_job, draft_job, postmortem_draft_job
 from bot.handler.origin import Origin, UserError
 from bot.handler.runner import Change, Duplicate
 from bot.handler.service import IncidentService
 from bot.views.audit import audit_text
+from bot.views.blocks import Block
 from bot.views.card import card_fallback_text
 from bot.views.card_refusal import card_shown_text
+from bot.views.drafted_postmortem import latest_postmortem_draft
 from bot.views.escaping import channel_link, escape_mrkdwn
-from bot.views.listings import incident_list, incident_summary, timeline_text
-from domain.incident import IncidentRef
+from bot.views.incident_report import report_link_text
+from bot.views.listings import followup_list, incident_list, incident_summary, timeline_text
+from bot.views.modals import postmortem_modal
+from bot.views.postmortem_form import postmortem_prompt
+from domain.errors import DomainError
+from domain.followup_rules import FollowUpAlreadyDone
+from domain.incident import Incident, IncidentRef
 from domain.lifecycle import Status
+from domain.postmortem_rules import refuse_while_open
 
 
 @dataclass(frozen=True)
@@ -48,12 +56,18 @@ DUPLICATE_NOTE = "Already done: Slack delivered this request twice, and it was a
 
 
 class Verbs:
-    def __init__(self, service: IncidentService) -> None:
+    def __init__(self, service: IncidentService, *, console_on: bool = False, console_url: str | None = None) -> None:
         self._service = service
+        self._console_on = console_on
+        self._console_url = console_url
         self._readers: dict[Verb, Callable[[Parsed, Origin, bool], Awaitable[VerbResult]]] = {
             Verb.LIST: self._list,
             Verb.SHOW: self._show,
             Verb.TIMELINE: self._timeline,
+            Verb.FOLLOWUPS: self._followups,
+            Verb.POSTMORTEM: self._postmortem,
+            Verb.CATCHUP: self._catch_up,
+            Verb.REPORT: self._report,
             Verb.HELP: self._help,
         }
 
@@ -67,6 +81,10 @@ class Verbs:
             return await self.draft_update(origin, parsed.number)
         if parsed.verb is Verb.REPOST:
             return await self._repost(parsed, origin)
+        if parsed.verb in (Verb.FOLLOWUP, Verb.PUBLIC):
+            # Open or resolved alike: follow-ups come of reviews, and the status page's history
+            # shows resolved incidents too.
+            return await self._open_or_resolved(parsed, origin)
         after_resolution = parsed.verb in (Verb.REOPEN, Verb.CLOSE)
         command = to_command(parsed, actor=origin.user_id, source=origin.source)
         return _confirmation(await self._service.apply_to(origin, parsed.number, command, resolved=after_resolution))
@@ -112,18 +130,79 @@ class Verbs:
         where = channel_link(incident.channel_id)
         return VerbResult(done=f"Posting {incident.ref}'s card in {where} again.", pending=True)
 
+    async def _open_or_resolved(self, parsed: Parsed, origin: Origin) -> VerbResult:
+        command = to_command(parsed, actor=origin.user_id, source=origin.source)
+        try:
+            return _confirmation(await self._service.apply_to_either(origin, parsed.number, command))
+        except UserError as refused:
+            # Done twice is what was asked for already: an answer, not an error.
+            if isinstance(refused.__cause__, FollowUpAlreadyDone):
+                return VerbResult(answer=Reply(refused.message))
+            raise
+
+    async def _followups(self, parsed: Parsed, origin: Origin, slash: bool) -> VerbResult:
+        incident = (await self._service.target_either(origin, parsed.number)).incident
+        return VerbResult(answer=Reply(followup_list(incident, self._service.clock.now())))
+
+    async def postmortem_of(self, origin: Origin, number: int | None) -> Incident:
+        """The incident whose postmortem is asked for; refused while it is open, before anyone
+        starts writing in a form that could not be saved."""
+        incident = (await self._service.target(origin, number, resolved=True)).incident
+        try:
+            refuse_while_open(incident)
+        except DomainError as refused:
+            raise UserError(refused.message) from refused
+        return incident
+
+    async def postmortem_form(self, origin: Origin, number: int | None) -> tuple[Incident, Block]:
+        """The incident and its postmortem form, the empty fields filled from its latest draft."""
+        incident = await self.postmortem_of(origin, number)
+        stored = await self._service.target(origin, incident.ref.number, resolved=True)
+        draft = latest_postmortem_draft(item.event for item in await self._service.history(stored.id))
+        return incident, postmortem_modal(incident, draft)
+
+    async def _postmortem(self, parsed: Parsed, origin: Origin, slash: bool) -> VerbResult:
+        """A mention has no trigger to open the form with (``/incident postmortem`` opens it
+        directly): the answer is a button that does."""
+        if parsed.draft:
+            return await self._draft_postmortem(parsed, origin)
+        prompt = postmortem_prompt(await self.postmortem_of(origin, parsed.number))
+        return VerbResult(answer=Reply(prompt.text, prompt.blocks))
+
+    async def _draft_postmortem(self, parsed: Parsed, origin: Origin) -> VerbResult:
+        """Written off the request path, from the timeline only, and posted in the thread for a
+        person to review and save (from the AI, or the template if the AI cannot help)."""
+        incident = await self.postmortem_of(origin, parsed.number)
+        stored = await self._service.target(origin, incident.ref.number, resolved=True)
+        if not await self._service.queue([postmortem_draft_job(stored.id, origin.user_id)], origin.key):
+            return VerbResult(done=DUPLICATE_NOTE)
+        done = f"Drafting the postmortem of {incident.ref} from its timeline; the draft will appear in its thread."
+        return VerbResult(done=done, pending=True)
+
+    async def _catch_up(self, parsed: Parsed, origin: Origin, slash: bool) -> VerbResult:
+        """Written off the request path and sent to the asker alone, where they asked."""
+        stored = await self._service.target_either(origin, parsed.number)
+        if not await self._service.queue([catch_up_job(stored.id, origin)], origin.key):
+            return VerbResult(done=DUPLICATE_NOTE)
+        return VerbResult(done=f"Catching you up on {stored.incident.ref}; only you will see it.", pending=True)
+
+    async def _report(self, parsed: Parsed, origin: Origin, slash: bool) -> VerbResult:
+        ref = (await self._service.target_either(origin, parsed.number)).incident.ref
+        text = report_link_text(ref, console_on=self._console_on, console_url=self._console_url)
+        return VerbResult(answer=Reply(text))
+
     async def _list(self, parsed: Parsed, origin: Origin, slash: bool) -> VerbResult:
         finder = self._service.recent_incidents if parsed.show_all else self._service.open_incidents
         incidents = [stored.incident for stored in await finder(origin.workspace_id)]
         return VerbResult(answer=Reply(incident_list(incidents, self._service.clock.now(), all=parsed.show_all)))
 
     async def _show(self, parsed: Parsed, origin: Origin, slash: bool) -> VerbResult:
-        incident = (await self._service.target(origin, parsed.number)).incident
+        incident = (await self._service.target_either(origin, parsed.number)).incident
         blocks = incident_summary(incident, self._service.clock.now())
         return VerbResult(answer=Reply(card_fallback_text(incident), blocks))
 
     async def _timeline(self, parsed: Parsed, origin: Origin, slash: bool) -> VerbResult:
-        stored = await self._service.target(origin, parsed.number)
+        stored = await self._service.target_either(origin, parsed.number)
         history = [(item.seq, item.event) for item in await self._service.history(stored.id)]
         return VerbResult(answer=Reply(timeline_text(stored.incident, history, self._service.clock.now())))
 

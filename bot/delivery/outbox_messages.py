@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.handler.origin import Origin
+from domain.pinned import PinnedBy
 from storage.stored import OutboxMessage
 
 POST_CARD = "slack.post_card"
@@ -25,10 +26,52 @@ DIRECT_MESSAGE = "slack.direct_message"
 REACTION = "slack.reaction"
 # Not for Slack: a job that drafts a stakeholder update with the AI (see bot.ai.drafting).
 AI_DRAFT_UPDATE = "ai.draft_update"
+# A job: fetch a pinned message from Slack and put it, text and all, on its incident's timeline
+# (see bot.delivery.pinned_fetch).
+FETCH_PINNED_MESSAGE = "timeline.fetch_pinned_message"
+
+
+# Jobs too: a postmortem draft, and a catch-up for whoever asked (see bot.ai.drafting).
+AI_DRAFT_POSTMORTEM = "ai.draft_postmortem"
+AI_CATCH_UP = "ai.catch_up"
 
 
 def draft_job(incident_id: int, requested_by: str) -> OutboxMessage:
     return OutboxMessage(AI_DRAFT_UPDATE, {"incident_id": incident_id, "requested_by": requested_by}, detached=True)
+
+
+def postmortem_draft_job(incident_id: int, requested_by: str) -> OutboxMessage:
+    payload = {"incident_id": incident_id, "requested_by": requested_by}
+    return OutboxMessage(AI_DRAFT_POSTMORTEM, payload, detached=True)
+
+
+def catch_up_job(incident_id: int, asker: Origin) -> OutboxMessage:
+    """A catch-up on the incident for ``asker`` alone, answered where they asked (see :func:`answer_asker`)."""
+    payload = {"incident_id": incident_id, "user": asker.user_id, "channel": asker.channel_id}
+    if asker.thread_ts:
+        payload["thread_ts"] = asker.thread_ts
+    if asker.response_url:
+        payload["response_url"] = asker.response_url
+    return OutboxMessage(AI_CATCH_UP, payload, detached=True)
+
+
+def answer_asker(job: Mapping[str, Any], text: str) -> OutboxMessage:
+    """``text`` for whoever asked for a job (``job`` its catch_up_job payload), seen by them alone:
+    through their slash command's response_url, else in the channel or thread they asked in."""
+    user = str(job["user"])
+    response_url = job.get("response_url")
+    if isinstance(response_url, str):
+        return respond(response_url, text, user=user)
+    thread_ts = job.get("thread_ts")
+    return ephemeral(str(job["channel"]), user, text, thread_ts=thread_ts if isinstance(thread_ts, str) else None)
+
+
+def fetch_pinned_message(workspace_id: str, channel: str, ts: str, pinned_by: str, how: PinnedBy) -> OutboxMessage:
+    """Fetch message ``ts`` of ``channel``, which ``pinned_by`` pinned: until Slack gives it, its
+    incident's timeline has it without its text (or, when its thread was not known, not yet)."""
+    payload = {"workspace_id": workspace_id, "channel": channel, "ts": ts, "pinned_by": pinned_by, "how": how.value}
+    # Detached: Slack failing to give one message must hold up no thread.
+    return OutboxMessage(FETCH_PINNED_MESSAGE, payload, detached=True)
 
 
 def post_card(incident_id: int, requester: Origin | None = None) -> OutboxMessage:
@@ -58,12 +101,22 @@ def refresh_card(incident_id: int) -> OutboxMessage:
     return OutboxMessage(REFRESH_CARD, {"incident_id": incident_id}, coalesce_key=f"card:{incident_id}")
 
 
-def thread_message(incident_id: int, text: str, blocks: Sequence[dict[str, Any]] | None = None) -> OutboxMessage:
-    """A message in the incident's thread, wherever that thread turns out to be when it is sent."""
+def thread_message(
+    incident_id: int, text: str, blocks: Sequence[dict[str, Any]] | None = None, *, draft_seq: int | None = None
+) -> OutboxMessage:
+    """A message in the incident's thread, wherever that thread turns out to be when it is sent;
+    ``draft_seq`` when it shows that draft, so the message can be found again (see :func:`shows_draft`)."""
     payload: dict[str, Any] = {"incident_id": incident_id, "text": text}
     if blocks:
         payload["blocks"] = list(blocks)
+    if draft_seq is not None:
+        payload["draft_seq"] = draft_seq
     return OutboxMessage(THREAD_MESSAGE, payload)
+
+
+def shows_draft(payload: Mapping[str, Any], draft_seq: int) -> bool:
+    """Whether a thread message (its payload) shows the draft at ``draft_seq``, with its Post button."""
+    return payload.get("draft_seq") == draft_seq
 
 
 def audit_line(incident_id: int, text: str) -> OutboxMessage:
@@ -126,3 +179,27 @@ def edit_message(channel: str, ts: str, text: str, blocks: Sequence[dict[str, An
     """Replace the message at ``ts`` in ``channel``; nothing else waits for it."""
     payload: dict[str, Any] = {"channel": channel, "ts": ts, "text": text, "blocks": list(blocks)}
     return OutboxMessage(EDIT_MESSAGE, payload, detached=True)
+
+
+# The status page's emails (SPEC §14; see bot.delivery.status_mail). Detached: an SMTP outage holds up
+# no incident's Slack messages, and one address refusing mail holds up no other's.
+STATUS_MAIL_FANOUT = "email.status_fanout"
+STATUS_EMAIL = "email.status"
+
+
+def status_mail_fanout(incident_id: int, number: str, title: str, text: str | None) -> OutboxMessage:
+    """A job: an email to every confirmed subscriber about a public incident's published update
+    (``text``), or its resolution (``text`` None), as the incident read when it happened."""
+    payload = {"incident_id": incident_id, "number": number, "title": title, "text": text}
+    return OutboxMessage(STATUS_MAIL_FANOUT, payload, detached=True)
+
+
+def status_email(
+    to: str, subject: str, body: str, *, unsubscribe_url: str | None = None, incident_id: int | None = None
+) -> OutboxMessage:
+    payload: dict[str, Any] = {"to": to, "subject": subject, "body": body}
+    if unsubscribe_url:
+        payload["unsubscribe_url"] = unsubscribe_url
+    if incident_id is not None:
+        payload["incident_id"] = incident_id  # so the console can count an incident's failed emails
+    return OutboxMessage(STATUS_EMAIL, payload, detached=True)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 
 from bot.delivery.outcomes import RetryLater
+from bot.runtime.metrics import SLACK_RATE_LIMIT_WAIT, SLACK_RATE_LIMITED
 
 # Waits up to this long are slept through in place; longer ones go back to the outbox.
 MAX_INLINE_WAIT_SECONDS = 2.0
@@ -52,6 +53,8 @@ class ChannelPacer:
 
     def block(self, channel: str, seconds: float) -> None:
         """Slack said 429: nothing more goes to this channel until Retry-After has passed."""
+        SLACK_RATE_LIMITED.inc()
+        SLACK_RATE_LIMIT_WAIT.inc(seconds)
         until = self._monotonic() + seconds
         self._blocked_until[channel] = max(until, self._blocked_until.get(channel, 0.0))
 

@@ -16,11 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.delivery import outbox_messages as kinds
 from bot.delivery.outcomes import PermanentFailure, RetryLater
+from bot.delivery.owner_handles import OwnerHandles
 from bot.delivery.pacing import ChannelPacer
 from bot.delivery.recording import until_recorded
-from bot.delivery.slack_errors import classify
+from bot.delivery.slack_errors import answered, classify
 from bot.runtime.clock import Clock
 from bot.views.card import card_fallback_text, incident_card
+from bot.views.service_fact import ServiceFact, pages_owner, slack_service_fact
+from domain.incident import Incident
+from domain.services import NO_SERVICES, ServiceCatalog
 from storage.card_locks import card_lock
 from storage.stored import PendingDelivery, StoredIncident
 from storage.unit_of_work import UnitOfWork
@@ -67,8 +71,14 @@ class SlackSender:
         clock: Clock,
         http: aiohttp.ClientSession,
         pacer: ChannelPacer | None = None,
+        *,
+        console_url: str | None = None,
+        services: ServiceCatalog = NO_SERVICES,
     ) -> None:
         self._client = pooled_client(client, http)
+        self._services = services
+        self._owners = OwnerHandles(self._client)
+        self._console_url = console_url  # the cards' "Open in console" link, when the console is on
         self._engine = engine
         self._clock = clock
         self._http = http
@@ -91,12 +101,7 @@ class SlackSender:
         sender = self._senders.get(delivery.kind)
         if sender is None:
             raise PermanentFailure(f"no sender for outbox kind {delivery.kind!r}")
-        try:
-            return await sender(delivery)
-        except SlackApiError as error:
-            raise classify(error) from error
-        except (TimeoutError, aiohttp.ClientError) as error:
-            raise RetryLater(f"{type(error).__name__}: {error}") from error
+        return await answered(sender(delivery))
 
     async def _paced(self, channel: str, call: Callable[[], Awaitable[T]], *, edit: bool = False) -> T:
         """One write to ``channel``: a new message within the channel's pace, an edit (``edit``) at
@@ -124,7 +129,7 @@ class SlackSender:
         return card_lock(self._engine, incident_id)
 
     async def _incident(self, incident_id: int) -> StoredIncident:
-        async with UnitOfWork(self._engine) as uow:
+        async with UnitOfWork(self._engine, autocommit=True) as uow:
             stored = await uow.incidents.get_by_id(incident_id)
         if stored is None:
             raise PermanentFailure(f"incident {incident_id} does not exist")
@@ -141,20 +146,26 @@ class SlackSender:
         if stored.card_ts is not None:
             return {"ts": stored.card_ts, "skipped": "card already posted"}
         incident = stored.incident
+        catalogued = self._services.get(incident.service)
+        notify = catalogued is not None and pages_owner(incident, catalogued)
+        service = await self._service_fact(incident, notify=notify)
+        text = card_fallback_text(incident)
+        if notify and catalogued is not None:
+            text = f"{text} {catalogued.owner_mention}"  # the notification itself names who is paged
         response = await self._paced(
             incident.channel_id,
             lambda: self._client.chat_postMessage(
                 channel=incident.channel_id,
                 thread_ts=incident.thread_ts,
-                text=card_fallback_text(incident),
-                blocks=incident_card(incident, self._clock.now()),
+                text=text,
+                blocks=incident_card(incident, self._clock.now(), self._console_url, service),
                 unfurl_links=False,
             ),
         )
         ts = str(response["ts"])
 
         async def write() -> None:
-            async with UnitOfWork(self._engine) as uow:
+            async with UnitOfWork(self._engine, autocommit=True) as uow:
                 await uow.incidents.record_card(stored.id, ts)
 
         # Not recorded, the card would be posted again when the row is retried: a second card.
@@ -183,18 +194,27 @@ class SlackSender:
             return {"skipped": "card not posted yet"}
         if self._shown.get(incident_id) == (card_ts, incident.version):
             return {"ts": card_ts, "skipped": "card already shows this version"}
+        service = await self._service_fact(incident, notify=False)
         await self._paced(
             channel,
             lambda: self._client.chat_update(
                 channel=channel,
                 ts=card_ts,
                 text=card_fallback_text(incident),
-                blocks=incident_card(incident, self._clock.now()),
+                blocks=incident_card(incident, self._clock.now(), self._console_url, service),
             ),
             edit=True,
         )
         self._showing(incident_id, card_ts, incident.version)
         return {"ts": card_ts, "version": incident.version}
+
+    async def _service_fact(self, incident: Incident, *, notify: bool) -> ServiceFact | None:
+        """The card's service and owner; ``notify`` only for the card as first posted (SPEC §13):
+        an edit notifies nobody anyway, and the owner's handle shows who it is."""
+        service = self._services.get(incident.service)
+        if service is None:
+            return None
+        return slack_service_fact(service, None if notify else await self._owners.handle(service), notify=notify)
 
     async def _thread_message(self, delivery: PendingDelivery) -> Result:
         # The thread is known once the card is posted and never changes after: the copy loaded

@@ -21,6 +21,7 @@ from domain.errors import DomainError, UnknownIncident
 from domain.events import Event
 from domain.evolve import replay
 from domain.incident import Incident, IncidentRef, IncidentState, Undeclared
+from domain.postmortem import NONE_REQUIRED, PostmortemPolicy
 from domain.sla import DEFAULT_POLICY, SlaPolicy
 from storage.event_store import numbered
 from storage.incident_lookup import Candidates, Finder, Lookup
@@ -76,9 +77,12 @@ def no_effects(_change: Change) -> Sequence[OutboxMessage]:
 
 
 class CommandRunner:
-    def __init__(self, engine: AsyncEngine, policy: SlaPolicy = DEFAULT_POLICY) -> None:
+    def __init__(
+        self, engine: AsyncEngine, policy: SlaPolicy = DEFAULT_POLICY, postmortem: PostmortemPolicy = NONE_REQUIRED
+    ) -> None:
         self._engine = engine
         self.policy = policy
+        self.postmortem = postmortem
         # Declarations of one workspace take their number one after another: the counter's row
         # stays locked until commit. Queueing for it here, first come first served, keeps at most
         # one of this process's declarations waiting on that row lock, instead of all of them
@@ -100,27 +104,29 @@ class CommandRunner:
         idempotency_key: str | None = None,
         effects: Effects = no_effects,
     ) -> Change | Duplicate:
+        # Neither the request's key nor the thread is looked up first: almost every declaration is
+        # new, in a new thread, and each read cost it a round trip. The incident, its key, events
+        # and outbox rows are written together (on Postgres one statement, without BEGIN and
+        # COMMIT); a key already claimed or a thread already an incident's home fails that write,
+        # and only then are they read, to say which.
         try:
+            async with UnitOfWork(self._engine, autocommit=True) as uow, self._numbering.turn(workspace_id):
+                while True:  # until no other replica takes the number read first
+                    number, incident_id = await uow.counters.next_incident(workspace_id)
+                    state = Undeclared(IncidentRef(workspace_id, number))
+                    events = decide(state, command, now, self.policy, self.postmortem)
+                    declared = Change(incident_id, state, _fold(state, events), (), None, command.thread_ts)
+                    change = _numbered(declared, events)
+                    claims = [(idempotency_key, now, incident_id)] if idempotency_key else []
+                    writes = BatchWrites(claims, (), [(incident_id, change.events)], [(effects(change), incident_id)])
+                    if await uow.declare(incident_id, change.after, writes, now):
+                        return change
+        except IntegrityError:
             async with self.unit_of_work() as uow:
-                if idempotency_key and not await uow.requests.claim(idempotency_key, now):
+                if idempotency_key and await uow.requests.taken([idempotency_key]):
                     return Duplicate(idempotency_key)
                 if command.thread_ts is not None:
                     await self._refuse_if_thread_taken(uow, workspace_id, command.channel_id, command.thread_ts)
-                async with self._numbering.turn(workspace_id):
-                    state = Undeclared(IncidentRef(workspace_id, await uow.counters.next_number(workspace_id)))
-                    events = decide(state, command, now, self.policy)
-                    after = _fold(state, events)
-                    incident_id = await uow.incidents.insert(after, now)
-                    change = Change(incident_id, state, after, (), card_ts=None, home_ts=command.thread_ts)
-                    return await self._record(
-                        uow, change, events, now, idempotency_key=idempotency_key, effects=effects
-                    )
-        except IntegrityError as error:
-            # Two declarations raced in one thread; the loser learns which incident won.
-            if "uq_incidents_home_thread" not in str(error.orig) or command.thread_ts is None:
-                raise
-            async with self.unit_of_work() as uow:
-                await self._refuse_if_thread_taken(uow, workspace_id, command.channel_id, command.thread_ts)
             raise
         except DBAPIError as error:
             if lock_not_available(error):
@@ -236,7 +242,7 @@ class CommandRunner:
         if key and key in taken:
             return Duplicate(key)
         try:
-            events = decide(state, job.command, job.now, self.policy)
+            events = decide(state, job.command, job.now, self.policy, self.postmortem)
             change = _numbered(
                 Change(stored.id, state, _fold(state, events), (), stored.card_ts, stored.home_ts), events
             )
@@ -263,7 +269,7 @@ class CommandRunner:
                 events: list[Event] = []
                 for command in await plan(uow, stored, now):
                     try:
-                        decided = decide(state, command, now, self.policy)
+                        decided = decide(state, command, now, self.policy, self.postmortem)
                     except DomainError:
                         log.exception("a planned command was refused", extra={"incident_id": stored.id})
                         continue
@@ -302,28 +308,6 @@ class CommandRunner:
             raise ThreadAlreadyIncident(
                 f"This thread is already {existing.incident.ref}; use its commands here instead of declaring again."
             )
-
-    @staticmethod
-    async def _record(
-        uow: UnitOfWork,
-        change: Change,
-        events: Sequence[Event],
-        now: datetime,
-        *,
-        idempotency_key: str | None,
-        effects: Effects,
-    ) -> Change:
-        """Append a declaration's events and queue what it sends; its row is already inserted.
-
-        A statement per table: Postgres plans a batch's one statement (see storage.postgres_writes)
-        each time it runs, which a lone declaration would pay alone (declarations at concurrency
-        32 fell from 215–230/s to 177–199/s with it)."""
-        recorded = _numbered(change, events)
-        await uow.events.insert([(recorded.incident_id, recorded.events)])
-        await uow.outbox.add(effects(recorded), recorded.incident_id, now)
-        if idempotency_key:
-            await uow.requests.attach(idempotency_key, recorded.incident_id)
-        return recorded
 
 
 @dataclass(frozen=True)

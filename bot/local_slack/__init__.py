@@ -5,7 +5,7 @@ the playground (``bot/playground``), where a browser page plays the people in th
 
 Layers: ``models``/``state`` (pure workspace model), ``methods`` (Web API methods over the state),
 ``blocks`` (Block Kit limit checks), ``records`` (call log), ``responses`` (response_url replies),
-``faults`` (failures on request), ``payloads``/``signing`` (what Slack sends to an app),
+``faults`` (failures on request), ``payloads``/``message_events``/``signing`` (what Slack sends to an app),
 ``socket_mode`` (Slack's Socket Mode: the WebSocket, its envelopes and acks) and ``server``
 (:class:`LocalSlack`).
 """

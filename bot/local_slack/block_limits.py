@@ -56,6 +56,12 @@ class _Checker:
                 self.option(opt, f"{pointer}/options/{i}")
             if options is not None and len(options) > 100:
                 self.fail("must be less than 101 items", f"{pointer}/options")
+        elif kind == "plain_text_input":
+            limit = el.get("max_length", 3000)
+            if not isinstance(limit, int) or not 0 < limit <= 3000:
+                self.fail("must be an integer from 1 to 3000", f"{pointer}/max_length")
+                limit = 3000
+            self.string(el.get("initial_value"), f"{pointer}/initial_value", limit)
         if "placeholder" in el:
             self.text(el["placeholder"], f"{pointer}/placeholder", 150, plain_only=True)
 

@@ -6,6 +6,7 @@ strings and structured fields may be JSON strings). Errors are raised as :class:
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable
@@ -168,11 +169,88 @@ def reactions_add(state: SlackState, args: JSON) -> JSON:
     return {}
 
 
+def conversations_replies(state: SlackState, args: JSON) -> JSON:
+    """The thread message ``ts`` is in (its root, or a reply in it): root first, then the replies,
+    within ``oldest``/``latest`` (``inclusive`` keeps those two), ``limit`` at most."""
+    channel = _require(args, "channel", "channel_not_found")
+    ts = _require(args, "ts", "thread_not_found")
+    message = state.find_message(channel, ts)
+    if message is None:
+        raise SlackError("thread_not_found")
+    thread = state.thread(channel, message.thread_ts or message.ts)
+    oldest, latest = _str(args, "oldest"), _str(args, "latest")
+    inclusive = (_str(args, "inclusive") or "").lower() in ("1", "true")
+    within = [m for m in thread if _after(m.ts, oldest, inclusive) and _after(latest, m.ts, inclusive)]
+    limit_text = _str(args, "limit") or "1000"
+    if not limit_text.isdigit():
+        raise SlackError("invalid_limit")
+    page = within[: int(limit_text) or 1000]
+    return {
+        "messages": [state.message_dict(m) for m in page],
+        "has_more": len(page) < len(within),
+        "response_metadata": {"next_cursor": ""},
+    }
+
+
+def _after(later: str | None, earlier: str | None, inclusive: bool) -> bool:
+    """Whether ts ``later`` comes after ``earlier`` (None: no bound); equal counts with ``inclusive``."""
+    if later is None or earlier is None:
+        return True
+    a, b = _ts_key(later), _ts_key(earlier)
+    return a > b or (inclusive and a == b)
+
+
+def _ts_key(ts: str) -> tuple[int, int]:
+    seconds, _, micros = ts.partition(".")
+    if not seconds.isdigit() or not (micros == "" or micros.isdigit()):
+        raise SlackError("invalid_ts_latest")
+    return int(seconds), int(micros.ljust(6, "0")[:6] or 0)
+
+
 def users_info(state: SlackState, args: JSON) -> JSON:
     user = state.users.get(_require(args, "user", "user_not_found"))
     if user is None:
         raise SlackError("user_not_found")
     return {"user": dict(user)}
+
+
+# What a listing method returns a page of when the caller gives no limit.
+PAGE_LIMIT = 200
+
+
+def users_list(state: SlackState, args: JSON) -> JSON:
+    """The workspace's users (bots and deactivated accounts too, as Slack lists them), a page at a
+    time: ``limit`` per page and an opaque ``cursor`` for the next."""
+    page, next_cursor = _page(args, list(state.users.values()))
+    return {"members": [dict(user) for user in page], "response_metadata": {"next_cursor": next_cursor}}
+
+
+def usergroups_list(state: SlackState, _args: JSON) -> JSON:
+    """The workspace's user groups (a service's owner may be one: SPEC §13)."""
+    return {"usergroups": [dict(group) for group in state.usergroups]}
+
+
+def conversations_list(state: SlackState, args: JSON) -> JSON:
+    """The channels the bot is in, a page at a time as :func:`users_list` (``types`` and
+    ``exclude_archived`` are accepted; the local Slack has public, unarchived channels only)."""
+    page, next_cursor = _page(args, state.conversations())
+    return {"channels": page, "response_metadata": {"next_cursor": next_cursor}}
+
+
+def _page(args: JSON, items: list[JSON]) -> tuple[list[JSON], str]:
+    """The page of ``items`` that ``limit`` and ``cursor`` ask for, and the cursor of the next ("" at the end)."""
+    limit_text = _str(args, "limit") or str(PAGE_LIMIT)
+    if not limit_text.isdigit():
+        raise SlackError("invalid_limit")
+    limit = min(int(limit_text), 1000) or PAGE_LIMIT
+    cursor = _str(args, "cursor")
+    try:
+        start = int(base64.urlsafe_b64decode(cursor.encode()).decode().removeprefix("offset:")) if cursor else 0
+    except ValueError:
+        raise SlackError("invalid_cursor") from None
+    after = start + limit
+    next_cursor = base64.urlsafe_b64encode(f"offset:{after}".encode()).decode() if after < len(items) else ""
+    return items[start:after], next_cursor
 
 
 def method_table(*, validate_blocks: bool = True) -> dict[str, Handler]:
@@ -191,5 +269,9 @@ def method_table(*, validate_blocks: bool = True) -> dict[str, Handler]:
         "views.update": checked(views_update),
         "views.publish": checked(views_publish),
         "users.info": users_info,
+        "users.list": users_list,
+        "usergroups.list": usergroups_list,
+        "conversations.list": conversations_list,
+        "conversations.replies": conversations_replies,
         "reactions.add": reactions_add,
     }

@@ -43,6 +43,8 @@ class Message:
     """Earlier versions (``{"text", "blocks", "attachments"}``), oldest first; one per chat.update."""
     reactions: dict[str, list[str]] = field(default_factory=dict)
     """Emoji name → who reacted with it, in the order they did (reactions.add)."""
+    pinned_by: str | None = None
+    """Who pinned it to its channel, while it is pinned."""
 
     @property
     def is_reply(self) -> bool:

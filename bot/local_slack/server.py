@@ -20,6 +20,7 @@ from .faults import ChannelRateLimiter, FaultControls, FaultPlan, Reply
 from .methods import Handler, method_table
 from .models import JSON, SlackError
 from .observe import Observable
+from .openid import AUTHORIZE_PATH, SIGN_IN_METHODS, SignInWithSlack
 from .records import Call, ResponseUrlPost
 from .responses import ResponseTarget, apply_response
 from .socket_mode import SocketMode
@@ -79,6 +80,8 @@ class LocalSlack(FaultControls, Observable):
         self.faults = FaultPlan()
         self._limiter: ChannelRateLimiter | None = None
         self.socket_mode = SocketMode(self.state.app_id, self.notify_change)
+        self.sign_in = SignInWithSlack(self.state)
+        """Sign in with Slack: register a client (``sign_in.register(id, secret)``) to use it."""
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -119,6 +122,8 @@ class LocalSlack(FaultControls, Observable):
         app.router.add_route("*", f"{prefix}/api/{{method}}", self._handle_api)
         app.router.add_post(f"{prefix}/response/{{name}}", self._handle_response_url)
         app.router.add_get(f"{prefix}/socket-mode/link/", self.socket_mode.handle)
+        app.router.add_get(f"{prefix}{AUTHORIZE_PATH}", self.sign_in.page)
+        app.router.add_post(f"{prefix}{AUTHORIZE_PATH}", self.sign_in.choose)
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -136,6 +141,11 @@ class LocalSlack(FaultControls, Observable):
         if self._runner is None:
             raise RuntimeError(f"{type(self).__name__} is not started")
         return f"http://{self._host}:{self._port}/"
+
+    @property
+    def authorize_url(self) -> str:
+        """Sign in with Slack's authorize page (Slack's is https://slack.com/openid/connect/authorize)."""
+        return self.url + AUTHORIZE_PATH.lstrip("/")
 
     @property
     def base_url(self) -> str:
@@ -190,8 +200,13 @@ class LocalSlack(FaultControls, Observable):
         method, at = request.match_info["method"], self._clock()
         try:
             args, token = await read_args(request)
-            opening = method == CONNECTIONS_OPEN
-            status, body, headers = self._open_connection(token) if opening else await self._reply(method, args, token)
+            if method == CONNECTIONS_OPEN:
+                status, body, headers = self._open_connection(token)
+            elif method in SIGN_IN_METHODS:  # authenticated by client credentials or a user's token
+                authorization = request.headers.get("Authorization", "")
+                status, body, headers = 200, self.sign_in.call(method, args, authorization), {}
+            else:
+                status, body, headers = await self._reply(method, args, token)
         except SlackError as exc:
             args, (status, body, headers) = {}, (200, exc.body(), {})
         self._record(Call(method, args, at, status, body, headers=dict(headers)))

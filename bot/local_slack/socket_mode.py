@@ -4,9 +4,11 @@ event, slash command and interaction as an envelope, which the app acks by sendi
 ``envelope_id`` (with a ``payload`` when the envelope accepts one: a slash command's reply, a
 modal's ``response_action``). ``disconnect`` asks the app to open a new connection.
 
-As in Slack, an event whose ack never came (its connection went first) is sent again on the next
-connection, with ``retry_attempt`` and ``retry_reason``; a slash command or interaction is not
-(Slack shows the person an error instead), so its :attr:`Envelope.ack` fails.
+As in Slack, an event whose ack never came is sent again, with ``retry_attempt`` and
+``retry_reason``: on the same connection when the ack is not back within :data:`ACK_SECONDS`
+(three more times, then Slack gives up), on the next connection when its connection went first. A
+slash command or interaction is not sent again (Slack shows the person an error instead), so its
+:attr:`Envelope.ack` fails.
 """
 
 from __future__ import annotations
@@ -28,10 +30,15 @@ INTERACTIVE = "interactive"
 REFRESH_REQUESTED = "refresh_requested"
 # Why Slack sends an event again; the SDK passes it on to the app as ``X-Slack-Retry-Reason``.
 RETRY_REASON = "timeout"
+ACK_SECONDS = 3.0
+"""Slack's deadline for an ack; past it, an event is sent again."""
+RETRIES = 3
+"""How many more times Slack sends an event that is not acked."""
 
 
 class NotAcked(Exception):
-    """The envelope's connection went before its ack came, and Slack does not send it again."""
+    """No ack came: the envelope's connection went first (a slash command or interaction, which
+    Slack does not send again), or an event went unacked through all of Slack's retries."""
 
 
 @dataclass
@@ -43,6 +50,10 @@ class Envelope:
     attempts: int = 0
     """How many times it was sent."""
     answer: asyncio.Future[JSON] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    deadline: asyncio.TimerHandle | None = None
+    """When the current sending of an event is overdue, if its ack is not back by then."""
+    late_ack: JSON | None = None
+    """An ack held back by :meth:`SocketMode.delay_next_acks`, until the event was sent again."""
 
     def message(self) -> JSON:
         """What goes on the socket for this sending of it."""
@@ -66,8 +77,10 @@ class Envelope:
 class SocketMode:
     """The Socket Mode end of a local Slack: its tickets, open sockets and envelopes in flight."""
 
-    def __init__(self, app_id: str, notify: Callable[[str], None]) -> None:
+    def __init__(self, app_id: str, notify: Callable[[str], None], *, ack_seconds: float = ACK_SECONDS) -> None:
         self._app_id = app_id
+        self.ack_seconds = ack_seconds
+        """How long an event's ack may take before the event is sent again (tests shorten it)."""
         self._notify = notify
         self._tickets: set[str] = set()
         self._sockets: list[web.WebSocketResponse] = []
@@ -77,6 +90,8 @@ class SocketMode:
         self.received: list[JSON] = []
         """Every message the app sent on a socket, in order (acks, as JSON objects)."""
         self._acks_to_lose = 0
+        self._acks_to_delay = 0
+        self._resending: set[asyncio.Task[None]] = set()
 
     @property
     def connected(self) -> int:
@@ -140,6 +155,11 @@ class SocketMode:
         its work and acked, the ack is lost, and the socket is cut (the app must reconnect)."""
         self._acks_to_lose += count
 
+    def delay_next_acks(self, count: int = 1) -> None:
+        """Each of the next ``count`` acks of an event arrives late: only after the event's ack
+        deadline passed and Slack sent it again on the same connection."""
+        self._acks_to_delay += count
+
     async def close(self) -> None:
         for socket in list(self._sockets):
             await socket.close()
@@ -156,7 +176,29 @@ class SocketMode:
     async def _send(self, envelope: Envelope, socket: web.WebSocketResponse) -> None:
         envelope.attempts += 1
         self._in_flight[envelope.envelope_id] = (envelope, socket)
+        if envelope.type == EVENTS_API:
+            _stop_clock(envelope)
+            envelope.deadline = asyncio.get_running_loop().call_later(self.ack_seconds, self._overdue, envelope)
         await socket.send_json(envelope.message())
+
+    def _overdue(self, envelope: Envelope) -> None:
+        task = asyncio.create_task(self._send_again(envelope))
+        self._resending.add(task)
+        task.add_done_callback(self._resending.discard)
+
+    async def _send_again(self, envelope: Envelope) -> None:
+        """No ack in time: the event goes out again on the newest connection, or, past Slack's
+        retries, is given up."""
+        entry = self._in_flight.get(envelope.envelope_id)
+        if entry is None or entry[1] is None or not self._sockets:
+            return  # acked meanwhile, or waiting for a connection
+        if envelope.attempts > RETRIES:
+            self._give_up(envelope)
+            return
+        await self._send(envelope, self._sockets[-1])
+        if envelope.late_ack is not None:
+            late, envelope.late_ack = envelope.late_ack, None
+            self._acked(late)
 
     async def _send_waiting(self, socket: web.WebSocketResponse) -> None:
         for envelope, on in list(self._in_flight.values()):
@@ -177,10 +219,20 @@ class SocketMode:
             await self._lost(socket)
             await socket.close()
             return
+        entry = self._in_flight.get(str(message.get("envelope_id")))
+        if self._acks_to_delay and entry is not None and entry[0].type == EVENTS_API and entry[0].late_ack is None:
+            self._acks_to_delay -= 1
+            entry[0].late_ack = message
+            return
+        self._acked(message)
+
+    def _acked(self, message: JSON) -> None:
         self.received.append(message)
         entry = self._in_flight.pop(str(message.get("envelope_id")), None)
-        if entry is not None and not entry[0].answer.done():
-            entry[0].answer.set_result(message)
+        if entry is not None:
+            _stop_clock(entry[0])
+            if not entry[0].answer.done():
+                entry[0].answer.set_result(message)
         self._notify("socket_mode.ack")
 
     async def _lost(self, socket: web.WebSocketResponse) -> None:
@@ -193,11 +245,22 @@ class SocketMode:
             if on is not socket:
                 continue
             if envelope.type == EVENTS_API:
+                _stop_clock(envelope)
                 self._in_flight[envelope.envelope_id] = (envelope, None)
             else:
-                del self._in_flight[envelope.envelope_id]
-                envelope.answer.set_exception(NotAcked(f"{envelope.type} {envelope.envelope_id} was not acked"))
-                envelope.answer.exception()  # retrieved here: a test need not await every failure
+                self._give_up(envelope)
         self._notify("socket_mode.closed")
         if self._sockets:
             await self._send_waiting(self._sockets[-1])
+
+    def _give_up(self, envelope: Envelope) -> None:
+        del self._in_flight[envelope.envelope_id]
+        _stop_clock(envelope)
+        envelope.answer.set_exception(NotAcked(f"{envelope.type} {envelope.envelope_id} was not acked"))
+        envelope.answer.exception()  # retrieved here: a test need not await every failure
+
+
+def _stop_clock(envelope: Envelope) -> None:
+    if envelope.deadline is not None:
+        envelope.deadline.cancel()
+        envelope.deadline = None

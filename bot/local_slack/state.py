@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from .models import DEFAULT_USERS, JSON, Ephemeral, Message, SlackError
 from .view_state import ViewState
@@ -33,6 +33,7 @@ class SlackState(ViewState):
         bot_id: str = "B0FIREBOT",
         app_id: str = "A0FIREBRK",
         users: tuple[JSON, ...] = DEFAULT_USERS,
+        channel_names: Mapping[str, str] | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.team_id = team_id
@@ -41,6 +42,7 @@ class SlackState(ViewState):
         self.bot_id = bot_id
         self.app_id = app_id
         self._initial_users = users
+        self._initial_channel_names = dict(channel_names or {})
         self._seq = itertools.count(1)  # never reset: ts values stay unique across clear()
         self._clock = clock
         self._last_micros = 0
@@ -49,12 +51,15 @@ class SlackState(ViewState):
     # ----------------------------------------------------------------- bookkeeping
     def clear(self) -> None:
         self.channels: dict[str, list[Message]] = {}
+        self.channel_names = dict(self._initial_channel_names)
         self.ephemerals: list[Ephemeral] = []
         self.clear_views()
         self.users: dict[str, JSON] = {}
         for user in self._initial_users:
             self.add_user(user["id"], user["name"], user["real_name"], tz=user.get("tz", "UTC"))
         self.add_user(self.bot_user_id, "firebreak", "Firebreak", is_bot=True)
+        # User groups (``usergroups.list``): a service's owner may be one (SPEC §13).
+        self.usergroups: list[JSON] = []
 
     def add_user(self, user_id: str, name: str, real_name: str, *, tz: str = "UTC", is_bot: bool = False) -> JSON:
         user: JSON = {
@@ -115,6 +120,25 @@ class SlackState(ViewState):
         self.channels.setdefault(channel, []).append(msg)
         return msg
 
+    def add_channel(self, channel_id: str, name: str) -> None:
+        """A channel with the bot in it, by name (as ``conversations.list`` shows it)."""
+        self.channel_names[channel_id] = name
+
+    def conversations(self) -> list[JSON]:
+        """The channels the bot is in: those named, then any it has messages in (direct ones aside)."""
+        unnamed = [c for c in self.channels if c not in self.channel_names and not c.startswith("D")]
+        return [
+            {
+                "id": channel_id,
+                "name": self.channel_names.get(channel_id, channel_id.lower()),
+                "is_channel": True,
+                "is_private": False,
+                "is_archived": False,
+                "is_member": True,
+            }
+            for channel_id in [*self.channel_names, *unnamed]
+        ]
+
     def conversation(self, channel: str) -> str:
         """The conversation a ``channel`` argument names: a user's id names the bot's direct
         conversation with that user (its ``D…`` id), as chat.postMessage reads it."""
@@ -124,9 +148,12 @@ class SlackState(ViewState):
             raise SlackError("channel_not_found")
         return "D" + channel[1:]
 
-    def post_user_message(self, channel: str, user: str, text: str, *, thread_ts: str | None = None) -> Message:
-        """A person's message (the kind that mentions the bot), as if typed in the Slack client."""
-        msg = Message(channel=channel, ts=self.next_ts(), text=text, user=user, bot_id="", thread_ts=thread_ts)
+    def post_user_message(
+        self, channel: str, user: str, text: str, *, thread_ts: str | None = None, ts: str | None = None
+    ) -> Message:
+        """A person's message (the kind that mentions the bot), as if typed in the Slack client; with
+        ``ts``, one typed then (a message from yesterday, say)."""
+        msg = Message(channel=channel, ts=ts or self.next_ts(), text=text, user=user, bot_id="", thread_ts=thread_ts)
         self.channels.setdefault(channel, []).append(msg)
         return msg
 
@@ -157,12 +184,38 @@ class SlackState(ViewState):
 
     def add_reaction(self, channel: str, ts: str, name: str, user: str) -> Message:
         """``user`` reacts to a message with ``name``; as Slack does, at most once per emoji."""
-        msg = self.find_message(channel, ts)
-        if msg is None:
-            raise SlackError("message_not_found")
+        msg = self._existing(channel, ts)
         if user in msg.reactions.get(name, []):
             raise SlackError("already_reacted")
         msg.reactions.setdefault(name, []).append(user)
+        return msg
+
+    def remove_reaction(self, channel: str, ts: str, name: str, user: str) -> Message:
+        msg = self._existing(channel, ts)
+        if user not in msg.reactions.get(name, []):
+            raise SlackError("no_reaction")
+        msg.reactions[name].remove(user)
+        if not msg.reactions[name]:
+            del msg.reactions[name]
+        return msg
+
+    def pin(self, channel: str, ts: str, user: str | None) -> Message:
+        """``user`` pins the message to its channel (None: unpins it), once, as Slack allows."""
+        msg = self._existing(channel, ts)
+        if (msg.pinned_by is None) == (user is None):
+            raise SlackError("no_pin" if user is None else "already_pinned")
+        msg.pinned_by = user
+        return msg
+
+    def delete_message(self, channel: str, ts: str) -> Message:
+        msg = self._existing(channel, ts)
+        self.channels[channel].remove(msg)
+        return msg
+
+    def _existing(self, channel: str, ts: str) -> Message:
+        msg = self.find_message(channel, ts)
+        if msg is None:
+            raise SlackError("message_not_found")
         return msg
 
     def messages(self, channel: str, thread_ts: str | None = None) -> list[Message]:
@@ -178,16 +231,9 @@ class SlackState(ViewState):
         return ([parent] if parent else []) + self.messages(channel, ts)
 
     def message_dict(self, msg: Message) -> JSON:
-        out: JSON = {
-            "type": "message",
-            "subtype": "bot_message",
-            "text": msg.text,
-            "user": msg.user,
-            "bot_id": msg.bot_id,
-            "app_id": self.app_id,
-            "team": self.team_id,
-            "ts": msg.ts,
-        }
+        out: JSON = {"type": "message", "text": msg.text, "user": msg.user, "team": self.team_id, "ts": msg.ts}
+        if msg.bot_id:  # a person's message has no subtype, and no bot in it
+            out |= {"subtype": "bot_message", "bot_id": msg.bot_id, "app_id": self.app_id}
         for key in ("blocks", "attachments", "metadata"):
             if getattr(msg, key) is not None:
                 out[key] = copy.deepcopy(getattr(msg, key))
@@ -198,6 +244,8 @@ class SlackState(ViewState):
             out |= {"thread_ts": msg.ts, "reply_count": len(replies), "latest_reply": replies[-1].ts}
         if msg.edited_ts is not None:
             out["edited"] = {"user": msg.user, "ts": msg.edited_ts}
+        if msg.pinned_by is not None:
+            out["pinned_to"] = [msg.channel]
         if msg.reactions:
             out["reactions"] = [
                 {"name": name, "users": list(users), "count": len(users)} for name, users in msg.reactions.items()

@@ -2,9 +2,11 @@
 
 ``python -m bot`` without Slack credentials serves, next to ``/slack/events``, a local Slack (the Web
 API of :mod:`bot.local_slack` under ``/local-slack/api/``) and a page at ``/`` where a person plays
-the workspace's users. What they type and click reaches the bot as signed Slack requests over HTTP;
-the bot answers through the Web API as it would answer Slack, and the page follows live. The
-workspace is kept across restarts (:mod:`bot.playground.keeping`) until Reset on the page.
+the workspace's users. What they type and click reaches the bot as Slack would send it, by the
+transport chosen on the page (:mod:`bot.playground.transport`): signed requests over HTTP, or Socket
+Mode envelopes on the WebSocket the bot opened with an app-level token. The bot answers through the
+Web API as it would answer Slack, and the page follows live. The workspace is kept across restarts
+(:mod:`bot.playground.keeping`) until Reset on the page.
 """
 
 from __future__ import annotations

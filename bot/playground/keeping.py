@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 PLAYGROUND_SQLITE_PATH = "firebreak-playground.db"
 """The playground's own embedded database (``DATABASE_URL`` unset), in the working directory."""
 SLACK_FILE_SUFFIX = ".slack.json"
+TRANSPORT_FILE_SUFFIX = ".transport.json"
 POSTGRES_SLACK_FILE = "firebreak-playground.slack.json"
 SAVE_DELAY_SECONDS = 0.2
 """Changes come in bursts (a card, its thread message, an edit): one write per burst."""
@@ -50,6 +51,11 @@ class Kept:
         else:
             return cls(Path(POSTGRES_SLACK_FILE).resolve(), None)
         return cls(database.with_name(database.name + SLACK_FILE_SUFFIX), database)
+
+    @property
+    def transport(self) -> Path:
+        """Beside the workspace: how the local Slack delivers to the bot (a choice, which Reset keeps)."""
+        return self.slack.with_name(self.slack.name.removesuffix(SLACK_FILE_SUFFIX) + TRANSPORT_FILE_SUFFIX)
 
     def describe(self) -> str:
         where = str(self.database) if self.database else "the Postgres database in DATABASE_URL"

@@ -1,71 +1,28 @@
 """What people do on the page, done the way Slack does it: the message goes into the workspace, and
-the app hears about it as a **signed** Slack request POSTed over HTTP to its ``/slack/events``."""
+the app hears about it as Slack would tell it, by the transport chosen on the page
+(:mod:`bot.playground.transport`): a signed HTTP request, or a Socket Mode envelope."""
 
 from __future__ import annotations
 
-import json
-import logging
-from dataclasses import dataclass
 from typing import Any
-
-import aiohttp
 
 from bot.local_slack import ResponseTarget, SlackError
 from bot.local_slack import payloads as slack
+from bot.local_slack.message_events import reaction_event
 from bot.local_slack.models import JSON
 from bot.local_slack.responses import apply_response
-from bot.local_slack.signing import signature_headers
+from bot.local_slack.socket_mode import EVENTS_API, INTERACTIVE, SLASH_COMMANDS
+from bot.playground.transport import Transport
 from bot.playground.workspace import Playground, slack_text
 
-log = logging.getLogger(__name__)
-
-REQUEST_TIMEOUT_SECONDS = 10
-
-
-@dataclass(frozen=True)
-class AppReply:
-    """The app's HTTP answer to a request the playground sent it."""
-
-    status: int
-    body: JSON
-
-    @property
-    def ok(self) -> bool:
-        return self.status == 200
-
-    def outcome(self) -> JSON:
-        """For the page: whether the app took it, and if not, what it answered."""
-        if self.ok:
-            return {"ok": True, "status": self.status}
-        return {"ok": False, "status": self.status, "error": f"the bot answered HTTP {self.status}"}
+PUSHPIN = "pushpin"
 
 
 class PageActions:
-    def __init__(self, playground: Playground, events_url: str, signing_secret: str) -> None:
+    def __init__(self, playground: Playground, transport: Transport) -> None:
         self._playground = playground
         self._slack = playground.slack
-        self._events_url = events_url
-        self._secret = signing_secret
-        self._http: aiohttp.ClientSession | None = None
-
-    async def close(self) -> None:
-        if self._http is not None:
-            await self._http.close()
-
-    async def _send(self, body: str, content_type: str) -> AppReply:
-        """POST ``body`` to the app, signed with its signing secret, as Slack would."""
-        if self._http is None:
-            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS))
-        headers = {"Content-Type": content_type, **signature_headers(self._secret, body)}
-        async with self._http.post(self._events_url, data=body.encode(), headers=headers) as response:
-            text = await response.text()
-        try:
-            parsed = json.loads(text) if text.strip() else {}
-        except ValueError:
-            parsed = {"text": text}
-        if response.status != 200:
-            log.warning("the app refused a playground request", extra={"status": response.status})
-        return AppReply(response.status, parsed if isinstance(parsed, dict) else {})
+        self._transport = transport
 
     # ------------------------------------------------------------------ the page's actions
     async def message(self, user: str, channel: str, typed: str, thread_ts: str | None) -> JSON:
@@ -77,7 +34,7 @@ class PageActions:
         result: JSON = {"ok": True, "ts": message.ts}
         if f"<@{state.bot_user_id}>" in text:
             event = slack.app_mention(user, channel, text, message.ts, thread_ts)
-            reply = await self._send(json.dumps(slack.event_envelope(state, event)), slack.JSON_TYPE)
+            reply = await self._transport.send(EVENTS_API, slack.event_envelope(state, event))
             result |= reply.outcome()
         return result
 
@@ -94,7 +51,7 @@ class PageActions:
             response_url=self._slack.response_url_for(target),
             trigger_id=self._playground.trigger_for(user, slack.new_trigger_id()),
         )
-        reply = await self._send(form, slack.FORM_TYPE)
+        reply = await self._transport.send(SLASH_COMMANDS, slack.form_fields(form))
         if reply.ok and (reply.body.get("text") or reply.body.get("blocks")):
             apply_response(self._slack.state, target, reply.body)
             self._slack.notify_change("slash")
@@ -128,7 +85,7 @@ class PageActions:
             response_url=self._slack.response_url_for(target),
             trigger_id=self._playground.trigger_for(user, slack.new_trigger_id()),
         )
-        reply = await self._send(slack.interaction_form(payload), slack.FORM_TYPE)
+        reply = await self._transport.send(INTERACTIVE, payload)
         return reply.outcome()
 
     def _clicked(
@@ -156,7 +113,7 @@ class PageActions:
         values = slack.view_state_values(shown, typed)
         trigger_id = self._playground.trigger_for(user, slack.new_trigger_id())
         payload = slack.view_submission(state, user, shown, values, trigger_id=trigger_id)
-        reply = await self._send(slack.interaction_form(payload), slack.FORM_TYPE)
+        reply = await self._transport.send(INTERACTIVE, payload)
         action = reply.body.get("response_action")
         if not reply.ok:
             return reply.outcome() | {"errors": {}}
@@ -182,9 +139,22 @@ class PageActions:
         if view.payload.get("notify_on_close"):
             shown = self._slack.state.view_dict(view)
             payload = slack.view_closed(self._slack.state, user, shown)
-            reply = await self._send(slack.interaction_form(payload), slack.FORM_TYPE)
+            reply = await self._transport.send(INTERACTIVE, payload)
             return reply.outcome()
         return {"ok": True}
+
+    async def pushpin(self, user: str, channel: str, ts: str) -> JSON:
+        """The 📌 on a message, or off it again if ``user`` had put it there: the app hears of it as
+        Slack tells it (``reaction_added`` / ``reaction_removed``)."""
+        state = self._slack.state
+        message = state.find_message(channel, ts)
+        if message is None:
+            raise SlackError("message_not_found")
+        added = user not in message.reactions.get(PUSHPIN, [])
+        event = reaction_event(state, user, message, PUSHPIN, added=added)
+        self._slack.notify_change("reaction")
+        reply = await self._transport.send(EVENTS_API, slack.event_envelope(state, event))
+        return {"ok": True, "pinned": added} | reply.outcome()
 
     def dismiss(self, user: str, ts: str) -> JSON:
         if any(e.message_ts == ts and e.user == user for e in self._slack.state.ephemerals):

@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.local_slack import LocalSlack, SlackError, SlackState
 from bot.playground.keeping import Keeper, Kept, ResetRefused
 from bot.playground.live import Live
+from bot.playground.mailbox import PlaygroundMailbox
 from bot.playground.page_actions import PageActions
+from bot.playground.transport import BotUnreachable, ConnectBot, Transport, TransportRefused, new_app_token
 from bot.playground.workspace import CHANNELS, Playground
 from bot.runtime.settings import LOCAL_SLACK_PATH, Settings
 
@@ -27,6 +29,7 @@ PLAYGROUND = web.AppKey("playground", Playground)
 LIVE = web.AppKey("playground_live", Live)
 ACTIONS = web.AppKey("playground_actions", PageActions)
 KEEPER = web.AppKey("playground_keeper", Keeper)
+TRANSPORT = web.AppKey("playground_transport", Transport)
 
 KEEP_CALLS = 500
 """The playground runs for hours; its call log (for debugging) keeps the latest calls only."""
@@ -35,35 +38,53 @@ _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def add_playground(
-    app: web.Application, settings: Settings, engine: Callable[[], AsyncEngine] | None = None
+    app: web.Application,
+    settings: Settings,
+    engine: Callable[[], AsyncEngine] | None = None,
+    connect_bot: ConnectBot | None = None,
+    mailbox: PlaygroundMailbox | None = None,
 ) -> Playground:
     """Serve the local Slack and the page inside ``app`` (the bot's), wired to the bot's own
-    ``/slack/events`` with the signing secret the bot was given. The workspace is the one kept
-    from the last run; ``engine`` (the bot's database, once started) is what Reset erases."""
-    state = SlackState(team_domain="firebreak-playground", clock=time.time)
-    slack = LocalSlack(settings.slack_bot_token, state=state, keep_calls=KEEP_CALLS)
+    ``/slack/events`` with the signing secret the bot was given, and, with ``connect_bot``, to the
+    bot in Socket Mode as well. The workspace is the one kept from the last run; ``engine`` (the
+    bot's database, once started) is what Reset erases."""
+    state = SlackState(team_domain="firebreak-playground", channel_names=CHANNELS, clock=time.time)
+    slack = LocalSlack(settings.slack_bot_token, state=state, keep_calls=KEEP_CALLS, app_token=new_app_token())
+    kept = Kept.for_database(settings.database_url)
+    events_url = settings.local_url + "slack/events"
+    transport = Transport(slack, events_url, settings.slack_signing_secret, kept.transport, connect_bot)
+    live = Live()
+
+    async def on_shutdown(_app: web.Application) -> None:
+        await transport.shutdown()  # before the local Slack closes by itself: the bot must not reconnect
+        live.close()
+
+    app.on_shutdown.append(on_shutdown)
     slack.mount(app, settings.local_url + LOCAL_SLACK_PATH.lstrip("/"))
-    keeper = Keeper(slack, Kept.for_database(settings.database_url), engine)
+    if settings.slack_client_id and settings.slack_client_secret:  # the console signs in here
+        slack.sign_in.register(settings.slack_client_id, settings.slack_client_secret)
+    keeper = Keeper(slack, kept, engine)
     keeper.load()
     playground = Playground(slack)
-    live = Live()
     slack.add_listener(live.changed)
     slack.add_listener(keeper.changed)
-    actions = PageActions(playground, settings.local_url + "slack/events", settings.slack_signing_secret)
+    actions = PageActions(playground, transport)
     app[PLAYGROUND], app[LIVE], app[ACTIONS], app[KEEPER] = playground, live, actions, keeper
+    app[TRANSPORT] = transport
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
+        transport.start()
+        if mailbox is not None:
+            mailbox.start()
         yield
-        await actions.close()
+        await transport.close()
+        if mailbox is not None:
+            mailbox.stop()
 
     async def on_cleanup(_app: web.Application) -> None:
         keeper.save()  # after every other cleanup (the bot's last deliveries included)
 
-    async def on_shutdown(_app: web.Application) -> None:
-        live.close()
-
     app.cleanup_ctx.append(lifecycle)
-    app.on_shutdown.append(on_shutdown)
     app.on_cleanup.append(on_cleanup)
     app.router.add_get("/", _index)
     app.router.add_static("/playground/static/", STATIC)
@@ -75,7 +96,11 @@ def add_playground(
     app.router.add_post("/playground/submit", _json(_submit))
     app.router.add_post("/playground/close", _json(_close))
     app.router.add_post("/playground/dismiss", _json(_dismiss))
+    app.router.add_post("/playground/pushpin", _json(_pushpin))
     app.router.add_post("/playground/reset", _json(_reset))
+    app.router.add_post("/playground/transport", _json(_transport))
+    if mailbox is not None:
+        app.router.add_get("/playground/mailbox", mailbox.page)
     return playground
 
 
@@ -88,8 +113,8 @@ async def _state(request: web.Request) -> web.StreamResponse:
     user = request.query.get("user") or ""
     if user not in playground.slack.state.users:
         return web.json_response({"ok": False, "error": "user_not_found"}, status=400)
-    kept = request.app[KEEPER].kept.page()
-    return web.json_response(playground.page(user) | {"version": request.app[LIVE].version, "kept": kept})
+    extra = {"version": request.app[LIVE].version, "kept": request.app[KEEPER].kept.page()}
+    return web.json_response(playground.page(user) | extra | {"transport": request.app[TRANSPORT].page()})
 
 
 async def _events(request: web.Request) -> web.StreamResponse:
@@ -119,13 +144,16 @@ def _json(action: _Action) -> _Handler:
             if not isinstance(user, str) or user not in request.app[PLAYGROUND].slack.state.users:
                 raise _BadRequest("unknown user")
             return web.json_response(await action(request, body))
-        except (ValueError, _BadRequest, ResetRefused) as error:
+        except (ValueError, _BadRequest, ResetRefused, TransportRefused) as error:
             return web.json_response({"ok": False, "error": str(error)}, status=400)
         except SlackError as error:
             return web.json_response(error.body(), status=400)
         except (aiohttp.ClientError, TimeoutError) as error:
             log.warning("the playground could not reach the bot", extra={"error": type(error).__name__})
             return web.json_response({"ok": False, "error": "the bot did not answer"}, status=502)
+        except BotUnreachable as error:
+            log.warning("the playground could not reach the bot", extra={"error": str(error)})
+            return web.json_response({"ok": False, "error": str(error)}, status=502)
 
     return handler
 
@@ -185,6 +213,16 @@ async def _close(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
 
 async def _dismiss(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     return request.app[ACTIONS].dismiss(body["user"], _text(body, "ts") or "")
+
+
+async def _pushpin(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    return await request.app[ACTIONS].pushpin(body["user"], _channel(body), _text(body, "ts") or "")
+
+
+async def _transport(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    transport = request.app[TRANSPORT]
+    await transport.choose(_text(body, "transport") or "")
+    return {"ok": True} | transport.page()
 
 
 async def _reset(request: web.Request, _body: dict[str, Any]) -> dict[str, Any]:

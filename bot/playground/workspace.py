@@ -105,5 +105,7 @@ class Playground:
             "thread_ts": message.thread_ts,
             "edited": message.edited_ts is not None,
             "bot": bool(message.bot_id),
-            "reactions": [{"name": name, "count": len(users)} for name, users in message.reactions.items()],
+            "reactions": [
+                {"name": name, "count": len(users), "users": list(users)} for name, users in message.reactions.items()
+            ],
         }

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_SLACK_OAUTH_URL = "https://slack.com/openid/connect/authorize"
 DEFAULT_PORT = 3000
 LOCAL_SLACK_PATH = "/local-slack/"
+LOCAL_AUTHORIZE_PATH = "openid/connect/authorize"
+"""Where the local Slack serves its Sign in with Slack page, under LOCAL_SLACK_PATH."""
+SESSION_KEY_BYTES = 32
 
 
 class ConfigError(Exception):
@@ -30,6 +37,28 @@ class Settings:
     log_level: str = "INFO"
     playground: bool = False
     """No Slack credentials: the bot talks to the built-in local Slack it serves itself (bot/playground)."""
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_oauth_url: str = DEFAULT_SLACK_OAUTH_URL
+    console_url: str | None = None
+    """The console's public base URL, without a trailing slash (links, the sign-in redirect)."""
+    session_secret: str | None = None
+    alerts_token: str | None = None
+    """The bearer token monitoring sends to /alerts… (bot/receivers/alerts); unset, those endpoints are off."""
+    grafana_webhook_secret: str | None = None
+    """Grafana's HMAC secret for /alerts/grafana, instead of (or beside) the bearer token."""
+    metrics_token: str | None = None
+    """The bearer token Prometheus sends to GET /metrics; unset, /metrics answers anyone."""
+    smtp_url: str | None = None
+    """``smtp://user:password@host:587`` (STARTTLS when offered) or ``smtps://…`` (TLS): where the status
+    page's emails go (SPEC §14); unset, nobody can subscribe."""
+    status_email_from: str | None = None
+    """The From address of the status page's emails."""
+
+    def __post_init__(self) -> None:
+        # Here rather than in from_env: a console that starts with a weak key is never built.
+        if self.console_on:
+            check_session_secret(self.session_secret)
 
     def __repr__(self) -> str:
         # Settings get logged and printed in tracebacks; secrets must not be.
@@ -41,6 +70,21 @@ class Settings:
     @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token)
+
+    @property
+    def status_email_on(self) -> bool:
+        """The status page takes email subscriptions: there is an SMTP server to send them through."""
+        return bool(self.smtp_url and self.status_email_from)
+
+    @property
+    def link_secret(self) -> str:
+        """The secret the status page's emailed links are signed with (no token is stored)."""
+        return self.session_secret or self.slack_signing_secret
+
+    @property
+    def console_on(self) -> bool:
+        """The web console (bot/receivers/console) is served: sign-in credentials, or the playground."""
+        return self.playground or bool(self.slack_client_id and self.slack_client_secret)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -68,6 +112,20 @@ class Settings:
                 f"Firebreak cannot start: LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}."
             )
         api_url = get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+        client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+        if not playground and bool(client_id) != bool(client_secret):
+            raise ConfigError(
+                "Firebreak cannot start: the console's Sign in with Slack needs both SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET (from 'Basic Information' → 'App Credentials'); unset both to run without "
+                "the console."
+            )
+        smtp_url, email_from = _smtp_url(get("SMTP_URL")), get("STATUS_EMAIL_FROM")
+        if bool(smtp_url) != bool(email_from):
+            raise ConfigError(
+                "Firebreak cannot start: the status page's emails need both SMTP_URL (like "
+                "smtp://user:password@mail.example.com:587) and STATUS_EMAIL_FROM (like status@example.com); "
+                "unset both to run without email subscriptions."
+            )
         settings = cls(
             slack_bot_token=get("SLACK_BOT_TOKEN") or "",
             slack_signing_secret=get("SLACK_SIGNING_SECRET") or "",
@@ -80,6 +138,17 @@ class Settings:
             config_path=get("FIREBREAK_CONFIG"),
             port=int(port_text),
             log_level=log_level,
+            # The playground signs in through its own local Slack, with credentials of its own.
+            slack_client_id=None if playground else client_id,
+            slack_client_secret=None if playground else client_secret,
+            slack_oauth_url=get("SLACK_OAUTH_URL") or DEFAULT_SLACK_OAUTH_URL,
+            console_url=_console_url(get("CONSOLE_URL")),
+            session_secret=get("SESSION_SECRET"),
+            alerts_token=get("ALERTS_TOKEN"),
+            grafana_webhook_secret=get("GRAFANA_WEBHOOK_SECRET"),
+            metrics_token=get("METRICS_TOKEN"),
+            smtp_url=smtp_url,
+            status_email_from=email_from,
         )
         return settings.as_playground() if playground else settings
 
@@ -92,9 +161,66 @@ class Settings:
             slack_signing_secret=secrets.token_hex(16),
             slack_app_token=None,
             slack_api_url=f"{self.local_url}{LOCAL_SLACK_PATH.lstrip('/')}api/",
+            slack_client_id=f"playground.{secrets.token_hex(6)}",
+            slack_client_secret=secrets.token_hex(16),
+            slack_oauth_url=f"{self.local_url}{LOCAL_SLACK_PATH.lstrip('/')}{LOCAL_AUTHORIZE_PATH}",
+            # The address the banner gives; a console link in a card opens there.
+            console_url=self.console_url or f"http://localhost:{self.port}",
+            # A given key keeps sign-ins across restarts; else each start signs everyone out.
+            session_secret=self.session_secret or new_session_secret(),
         )
 
     @property
     def local_url(self) -> str:
         """This process's own HTTP address, as it calls itself (the playground does)."""
         return f"http://127.0.0.1:{self.port}/"
+
+
+def new_session_secret() -> str:
+    """A SESSION_SECRET as ``Fernet.generate_key()`` makes one: 32 random bytes, urlsafe base64."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(SESSION_KEY_BYTES)).decode()
+
+
+def check_session_secret(value: str | None) -> None:
+    """Refuse a missing or malformed session key, saying how to make a good one."""
+    advice = 'Make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+    if not value:
+        raise ConfigError(
+            "Firebreak cannot start: the console is on (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set) but "
+            "SESSION_SECRET is not set. It encrypts the console's session cookies: 32 bytes in urlsafe base64. "
+            + advice
+        )
+    try:
+        key = base64.urlsafe_b64decode(value.encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        key = b""
+    if len(key) != SESSION_KEY_BYTES or len(value) != 44:
+        raise ConfigError(
+            "Firebreak cannot start: SESSION_SECRET must be 32 bytes in urlsafe base64 (44 characters, as "
+            f"Fernet.generate_key() makes), and this one is not. {advice}"
+        )
+
+
+def _console_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            f"Firebreak cannot start: CONSOLE_URL must be the console's base URL, like "
+            f"https://firebreak.example.com, not {value!r}."
+        )
+    return value.rstrip("/")
+
+
+def _smtp_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        # The URL may hold a password: it is not repeated back.
+        raise ConfigError(
+            "Firebreak cannot start: SMTP_URL must be like smtp://user:password@mail.example.com:587 "
+            "(STARTTLS when the server offers it) or smtps://… (TLS from the start)."
+        )
+    return value

@@ -1,7 +1,8 @@
 """What the scheduler records for an incident whose SLA clocks are due.
 
 Every due clock gets its breach recorded; an update that is due also gets a draft, so the
-reminder can carry a ready-to-post update and its button (SPEC §5).
+reminder can carry a ready-to-post update and its button (SPEC §5). An overdue open follow-up gets
+its one reminder, whatever the incident's status (SPEC §10).
 """
 
 from __future__ import annotations
@@ -41,4 +42,9 @@ async def plan_reminders(uow: UnitOfWork, stored: StoredIncident, now: datetime)
     card_due = incident.card_due_at
     if not commands and card_due is not None and card_due <= now:
         commands.append(cmd.RecordCardClock(actor=cmd.SYSTEM_ACTOR, due_at=card_due))
+    commands.extend(
+        cmd.RemindFollowUp(actor=cmd.SYSTEM_ACTOR, number=followup.number, due_at=overdue)
+        for followup in incident.followups
+        if (overdue := followup.reminder_due_at) is not None and overdue <= now
+    )
     return commands

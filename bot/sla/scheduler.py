@@ -17,8 +17,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.handler.runner import Change, CommandRunner, Effects
 from bot.handler.service import Waker
 from bot.runtime.clock import Clock
+from bot.runtime.metrics import REMINDERS_SENT, SCHEDULER_TICK_DURATION
 from bot.sla.planning import plan_reminders
-from domain.events import ReminderSent
+from domain.events import Event, FollowUpReminded, ReminderSent
+from storage.availability import log_failure
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,9 @@ class SlaScheduler:
                 self._waker.wake()
             # A card edited because a deadline passed during a snooze is not a reminder.
             total += sum(1 for change in changes if _reminded(change))
+            for clock in (_clock_reminded(item.event) for change in changes for item in change.events):
+                if clock is not None:
+                    REMINDERS_SENT.labels(clock=clock).inc()
             if len(changes) < self._batch_size:
                 return total
 
@@ -107,8 +112,8 @@ class SlaScheduler:
     async def _scheduled_housekeeping(self) -> None:
         try:
             dropped = await self.housekeep()
-        except Exception:
-            log.exception("housekeeping failed; the next run tries again")
+        except Exception as error:
+            log_failure(log, "housekeeping failed; the next run tries again", error)
             return
         # INFO only when something changed: an hourly "nothing to do" is noise to an operator.
         level = logging.INFO if dropped else logging.DEBUG
@@ -117,9 +122,10 @@ class SlaScheduler:
     async def _scheduled_tick(self) -> None:
         async with self._ticking:
             try:
-                reminded = await self.tick()
-            except Exception:
-                log.exception("SLA tick failed; the next tick tries again")
+                with SCHEDULER_TICK_DURATION.time():
+                    reminded = await self.tick()
+            except Exception as error:
+                log_failure(log, "SLA tick failed; the next tick tries again", error)
                 return
             # A tick runs every few seconds; only one that recorded something is worth an INFO line.
             if reminded:
@@ -129,4 +135,11 @@ class SlaScheduler:
 
 
 def _reminded(change: Change) -> bool:
-    return any(isinstance(item.event, ReminderSent) for item in change.events)
+    return any(_clock_reminded(item.event) is not None for item in change.events)
+
+
+def _clock_reminded(event: Event) -> str | None:
+    """The clock whose reminder ``event`` records (a follow-up's counts as the "followup" clock)."""
+    if isinstance(event, ReminderSent):
+        return event.kind.value
+    return "followup" if isinstance(event, FollowUpReminded) else None

@@ -31,19 +31,32 @@ REOPEN = "incident.reopen"
 CLOSE = "incident.close"
 POST_UPDATE = "incident.post_update"
 SNOOZE = "incident.snooze"
+POSTMORTEM = "incident.postmortem"
+# The card's Runbook button posts the service's runbook; each step's Done button carries its
+# number as the choice (``T123:42:3``).
+RUNBOOK = "incident.runbook"
+RUNBOOK_DONE = "incident.runbook_done"
+
+# A link button (the card's "Open in console"): the browser follows it, and the click Slack reports
+# anyway is only acknowledged. Not under "incident.", whose clicks are commands.
+OPEN_IN_CONSOLE = "console.open"
 
 CARD_ACTIONS = "incident.actions"
 """Prefix of the card's actions block_id (the full id carries the ref and card version)."""
 
 DECLARE_MODAL = "incident.declare"
 RESOLVE_MODAL = "incident.resolve"
+POSTMORTEM_MODAL = "incident.postmortem"
 
 # Input blocks of the modals: block_id keys ``view.state.values``, action_id the element in it.
 DECLARE_TITLE_BLOCK = "declare.title"
 DECLARE_SEVERITY_BLOCK = "declare.severity"
 DECLARE_DESCRIPTION_BLOCK = "declare.description"
 DECLARE_SERVICE_BLOCK = "declare.service"
+DECLARE_CATALOG_BLOCK = "declare.catalog_service"  # a service of the catalog (SPEC §13), when there is one
 RESOLVE_SUMMARY_BLOCK = "resolve.summary"
+# One input block per postmortem field: ``postmortem.root_cause``…
+POSTMORTEM_BLOCK_PREFIX = "postmortem."
 INPUT = "value"
 
 _WORKSPACE = r"[A-Za-z0-9_-]{1,64}"

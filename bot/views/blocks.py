@@ -77,6 +77,11 @@ def button(label: str, action_id: str, value: str, *, style: str | None = None) 
     return element
 
 
+def link_button(label: str, action_id: str, url: str) -> Block:
+    """A button that opens ``url`` in the browser; Slack still reports the click to the app."""
+    return {"type": "button", "action_id": action_id, "text": plain(label, BUTTON_TEXT_MAX), "url": url}
+
+
 def option(label: str, value: str) -> Block:
     if len(value) > OPTION_VALUE_MAX:
         raise ValueError(f"option value is longer than {OPTION_VALUE_MAX} characters")

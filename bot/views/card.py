@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.views import action_ids as ids
+from bot.views.alert_lines import alerts_fact
 from bot.views.blocks import (
     FIELD_TEXT_MAX,
     Block,
@@ -14,20 +15,22 @@ from bot.views.blocks import (
     context,
     fields_section,
     header,
+    link_button,
     option,
     section,
 )
 from bot.views.escaping import escape_within
 from bot.views.formatting import (
-    actor_label,
-    commander_label,
+    DATE_AND_TIME,
+    SLACK,
+    Wording,
     severity_choice,
     severity_label,
     severity_marker,
-    slack_date,
     status_label,
     title_line,
 )
+from bot.views.service_fact import ServiceFact
 from bot.views.sla_field import sla_field
 from domain.incident import Incident
 from domain.lifecycle import Status, allowed_next
@@ -37,11 +40,15 @@ DESCRIPTION_SHOWN_MAX = 2500
 FALLBACK_TEXT_MAX = 300
 
 
-def incident_card(incident: Incident, now: datetime) -> list[Block]:
-    """The card's blocks for ``incident`` as of ``now`` (which deadlines have passed)."""
+def incident_card(
+    incident: Incident, now: datetime, console_url: str | None = None, service: ServiceFact | None = None
+) -> list[Block]:
+    """The card's blocks for ``incident`` as of ``now`` (which deadlines have passed); with the web
+    console's ``console_url``, a button that opens the incident there; with its catalog ``service``,
+    that service's name and owner, and a Runbook button when it has one."""
     blocks = [
-        header(f"{_marker(incident)} · {title_line(incident)}"),
-        fields_section(card_fields(incident, now)),
+        header(f"{card_marker(incident)} · {title_line(incident)}"),
+        fields_section(card_fields(incident, now, service)),
     ]
     if incident.description:
         described = escape_within(incident.description, DESCRIPTION_SHOWN_MAX)
@@ -50,12 +57,16 @@ def incident_card(incident: Incident, now: datetime) -> list[Block]:
     if outcome:
         blocks.append(context(outcome))
     controls = _controls(incident)
+    if service is not None and service.runbook and incident.status is not Status.CLOSED:
+        controls.append(button("Runbook", ids.RUNBOOK, ids.encode_ref(incident.ref)))
+    if console_url:
+        controls.append(link_button("Open in console", ids.OPEN_IN_CONSOLE, f"{console_url}/incidents/{incident.ref}"))
     if controls:
         blocks.append(actions(ids.actions_block_id(incident.ref, incident.version), controls))
     return blocks
 
 
-def _marker(incident: Incident) -> str:
+def card_marker(incident: Incident) -> str:
     """A finished incident stops showing its alarm colour; its severity stays in the fields."""
     if incident.status is Status.RESOLVED:
         return "✅"
@@ -70,43 +81,59 @@ def card_fallback_text(incident: Incident) -> str:
     return escape_within(words, FALLBACK_TEXT_MAX)
 
 
-def card_fields(incident: Incident, now: datetime) -> list[str]:
+def card_fields(incident: Incident, now: datetime, service: ServiceFact | None = None) -> list[str]:
     """The card's facts as section fields; ``show`` repeats them so both read the same."""
-    fields = [
-        f"*Severity*\n{severity_label(incident.severity)}",
-        f"*Status*\n{status_label(incident.status)}",
-        f"*Commander*\n{commander_label(incident)}",
-        f"*Reporter*\n{actor_label(incident.reporter)}",
-        f"*Declared*\n{slack_date(incident.declared_at)}",
-        f"*SLA*\n{sla_field(incident, now)}",
+    return [f"*{label}*\n{value}" for label, value in card_facts(incident, now, SLACK, service)]
+
+
+def card_facts(
+    incident: Incident, now: datetime, wording: Wording, service: ServiceFact | None = None
+) -> list[tuple[str, str]]:
+    """The card's facts as (label, value), worded for Slack or for the console's page."""
+    facts = [
+        ("Severity", severity_label(incident.severity)),
+        ("Status", status_label(incident.status)),
+        ("Commander", wording.commander(incident)),
+        ("Reporter", wording.actor(incident.reporter)),
+        ("Declared", wording.moment(incident.declared_at, DATE_AND_TIME)),
+        ("SLA", sla_field(incident, now, wording)),
     ]
-    if incident.service:
-        fields.append(f"*Service*\n{escape_within(incident.service, FIELD_TEXT_MAX - 20)}")
-    return fields
+    if service is not None:
+        facts.append(("Service", service.shown(wording)))
+    elif incident.service:
+        facts.append(("Service", wording.quote(incident.service, FIELD_TEXT_MAX - 20)))
+    alerts = alerts_fact(incident)
+    if alerts:
+        facts.append(("Alerts", alerts))
+    return facts
 
 
-def outcome_line(incident: Incident) -> str | None:
+def outcome_line(incident: Incident, wording: Wording = SLACK) -> str | None:
     """How a finished incident ended, for a context line; None while it is open."""
     if incident.status is Status.CLOSED:
-        closed = f"🔒 Closed {slack_date(incident.closed_at)}" if incident.closed_at else "🔒 Closed"
-        return f"{closed}{_summary(incident)}"
+        closed = f"🔒 Closed {wording.moment(incident.closed_at, DATE_AND_TIME)}" if incident.closed_at else "🔒 Closed"
+        return f"{closed}{_summary(incident, wording)}"
     if incident.status is Status.RESOLVED:
-        resolved = f"✅ Resolved {slack_date(incident.resolved_at)}" if incident.resolved_at else "✅ Resolved"
-        return f"{resolved}{_summary(incident)}"
+        resolved = "✅ Resolved"
+        if incident.resolved_at:
+            resolved += f" {wording.moment(incident.resolved_at, DATE_AND_TIME)}"
+        return f"{resolved}{_summary(incident, wording)}"
     return None
 
 
-def _summary(incident: Incident) -> str:
+def _summary(incident: Incident, wording: Wording) -> str:
     if not incident.resolution_summary:
         return ""
-    return f": {escape_within(incident.resolution_summary, 1500)}"
+    return f": {wording.quote(incident.resolution_summary, 1500)}"
 
 
 def _controls(incident: Incident) -> list[Block]:
     if incident.is_open:
         return _open_controls(incident)
+    value = ids.encode_ref(incident.ref)
+    # Written once the incident is over, and still after it is closed (SPEC §4, §10).
+    postmortem = button("Postmortem", ids.POSTMORTEM, value)
     if incident.status is Status.RESOLVED:
-        value = ids.encode_ref(incident.ref)
         close_confirm = confirm(
             f"Close {incident.ref}?",
             "Closing is final: the incident can no longer be reopened or changed.",
@@ -115,8 +142,9 @@ def _controls(incident: Incident) -> list[Block]:
         return [
             button("Reopen", ids.REOPEN, value),
             {**button("Close", ids.CLOSE, value, style="danger"), "confirm": close_confirm},
+            postmortem,
         ]
-    return []
+    return [postmortem]
 
 
 def _open_controls(incident: Incident) -> list[Block]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from domain.text import as_typed_in_slack
+
 ELLIPSIS = "…"
 WORD_JOINER = "\u2060"
 
@@ -32,8 +34,7 @@ def neutralise_broadcasts(text: str) -> str:
 
 def escape_mrkdwn(text: str) -> str:
     """The bot's own text for a mrkdwn field: ``<!channel>``, ``<@U1>`` and ``<url|label>`` show literally."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return neutralise_broadcasts(escaped)
+    return neutralise_broadcasts(as_typed_in_slack(text))
 
 
 # User text arrives as Slack sends it: ``& < >`` typed by the user as entities, mentions and links

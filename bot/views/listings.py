@@ -1,4 +1,4 @@
-"""Ephemeral replies: ``show``, ``timeline``, ``list`` and errors, seen only by who asked.
+"""Ephemeral replies: ``show``, ``timeline``, ``list``, ``followups`` and errors, seen only by who asked.
 
 Texts stay within one section's 3000 characters, so callers may send them as ``text`` or wrap
 them in a block; long lists keep the most useful end and say how much was left out.
@@ -13,10 +13,20 @@ from bot.views.audit import describe_event
 from bot.views.blocks import MESSAGE_TEXT_MAX, Block, context, fields_section, header, section
 from bot.views.card import card_fields, outcome_line
 from bot.views.card_refusal import card_refused_line
-from bot.views.escaping import channel_link, clip_mrkdwn, escape_mrkdwn, escape_within, slack_len
-from bot.views.formatting import DATE_AND_SECONDS, commander_label, severity_marker, slack_date, title_line
+from bot.views.escaping import channel_link, clip_mrkdwn, escape_mrkdwn, escape_within, mention, slack_len
+from bot.views.followup_texts import due_words
+from bot.views.formatting import (
+    DATE_AND_SECONDS,
+    SLACK,
+    SLASH_PREFIX,
+    commander_label,
+    severity_marker,
+    slack_date,
+    title_line,
+)
 from bot.views.sla_field import deadline_line
 from domain.events import Event
+from domain.followup import FollowUp
 from domain.incident import Incident
 from domain.sla import format_duration
 
@@ -44,7 +54,8 @@ def incident_summary(incident: Incident, now: datetime) -> list[Block]:
     return blocks
 
 
-def _milestones(incident: Incident) -> list[str]:
+def milestones(incident: Incident) -> list[tuple[str, datetime]]:
+    """When each step of the response was reached: what the card leaves out (``show``, the console)."""
     stamps = [
         ("Acknowledged", incident.acknowledged_at),
         ("Identified", incident.identified_at),
@@ -53,7 +64,11 @@ def _milestones(incident: Incident) -> list[str]:
         ("Resolved", incident.resolved_at),
         ("Closed", incident.closed_at),
     ]
-    lines = [f"*{name}:* {slack_date(at)}" for name, at in stamps if at is not None]
+    return [(name, at) for name, at in stamps if at is not None]
+
+
+def _milestones(incident: Incident) -> list[str]:
+    lines = [f"*{name}:* {slack_date(at)}" for name, at in milestones(incident)]
     if not lines:
         lines.append("*Acknowledged:* not yet")
     last = incident.last_update_at
@@ -110,6 +125,38 @@ def _list_line(incident: Incident, now: datetime) -> str:
         facts.append(f"resolved {slack_date(incident.resolved_at)}")
     facts.append(channel_link(incident.channel_id))
     return f"{severity_marker(incident.severity)} *{incident.ref}* · {title} — {' · '.join(facts)}"
+
+
+def followup_list(incident: Incident, now: datetime) -> str:
+    """The ``followups`` verb: every follow-up in order, with its owner and whether it is done or overdue."""
+    ref, followups = incident.ref, incident.followups
+    if not followups:
+        add = escape_mrkdwn(f"{SLASH_PREFIX} followup {ref} <what> [@owner] [due 2026-12-20 | 2w]")
+        return f"{ref} has no follow-ups yet. Add one: `{add}`"
+    still_open = [f for f in followups if not f.is_done]
+    overdue = sum(1 for f in still_open if f.is_overdue(now))
+    heading = (
+        f"*Follow-ups of {ref}* · {escape_within(incident.title, LIST_TITLE_MAX)} — "
+        f"{len(followups)} ({len(still_open)} open, {overdue} overdue)"
+    )
+    footer = "Days end at midnight UTC."
+    if still_open:
+        footer = f"Mark one done: `{SLASH_PREFIX} followup {ref} done {still_open[0].number}`. {footer}"
+    lines = [_followup_line(f, now) for f in followups]
+    kept = _fit(f"{heading}\n{footer}", lines, keep_last=False)
+    omitted = len(lines) - len(kept)
+    return "\n".join([heading, *kept, *([f"… and {omitted} more"] if omitted else []), footer])
+
+
+def _followup_line(followup: FollowUp, now: datetime) -> str:
+    facts = [mention(followup.owner)]
+    if followup.done_at is not None:
+        facts.append(f"✅ done {slack_date(followup.done_at)} by {mention(followup.done_by or '')}")
+    elif followup.due is None:
+        facts.append("no due date")
+    else:
+        facts.append(f"due {due_words(followup.due, SLACK)}" + (" · *overdue*" if followup.is_overdue(now) else ""))
+    return f"`#{followup.number}` {escape_within(followup.text, LIST_TITLE_MAX * 2)} — {' · '.join(facts)}"
 
 
 def _fit(heading: str, lines: list[str], *, keep_last: bool) -> list[str]:

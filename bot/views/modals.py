@@ -1,4 +1,4 @@
-"""The declare and resolve modals, and reading what people submitted in them.
+"""The declare, resolve and postmortem modals, and reading what people submitted in them.
 
 Parsers return errors keyed by block_id, ready for ``{"response_action": "errors", "errors": …}``,
 so a bad field is pointed out inline and the modal stays open with what was typed.
@@ -9,13 +9,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from bot.views import action_ids as ids
-from bot.views.blocks import Block, option, plain
+from bot.views.blocks import Block, context, option, plain
+from bot.views.drafted_postmortem import prefilled
 from bot.views.formatting import severity_choice
+from bot.views.postmortem_form import FIELD_WORDING, shown_digest
 from domain.errors import InvalidValue
-from domain.incident import IncidentRef
+from domain.events import PostmortemDrafted
+from domain.incident import Incident, IncidentRef
+from domain.postmortem import POSTMORTEM_FIELD_MAX, PostmortemField, PostmortemText
+from domain.services import NO_SERVICES, ServiceCatalog
 from domain.severity import Severity
 from domain.text import DESCRIPTION_MAX, SERVICE_MAX, SUMMARY_MAX, TITLE_MAX, clean_line, clean_optional
 
@@ -34,7 +40,8 @@ class DeclareForm:
     service: str | None
 
 
-def declare_modal(channel_id: str) -> Block:
+def declare_modal(channel_id: str, catalog: ServiceCatalog = NO_SERVICES) -> Block:
+    """With a service catalog, its services to pick from, beside the free-text service (one not listed)."""
     severities = {s: option(severity_choice(s), s.name) for s in Severity}
     blocks = [
         _input(ids.DECLARE_TITLE_BLOCK, "Title", _text_input(TITLE_MAX, "What is broken, in a few words")),
@@ -54,9 +61,25 @@ def declare_modal(channel_id: str) -> Block:
             _text_input(DESCRIPTION_MAX, "Impact, symptoms, links", multiline=True),
             optional=True,
         ),
-        _input(ids.DECLARE_SERVICE_BLOCK, "Service", _text_input(SERVICE_MAX, "e.g. checkout-api"), optional=True),
+        *_catalog_select(catalog),
+        _input(
+            ids.DECLARE_SERVICE_BLOCK,
+            "Other service (not listed)" if catalog else "Service",
+            _text_input(SERVICE_MAX, "e.g. checkout-api"),
+            optional=True,
+        ),
     ]
     return _modal(ids.DECLARE_MODAL, "Declare incident", "Declare", {"channel_id": channel_id}, blocks)
+
+
+def _catalog_select(catalog: ServiceCatalog) -> list[Block]:
+    if not catalog:
+        return []
+    # Slack shows at most 100 options in a static select; a bigger catalog is typed as free text.
+    listed = sorted(catalog.services.values(), key=lambda service: service.name.casefold())[:100]
+    choices = [option(f"{service.name} ({service.key})", service.key) for service in listed]
+    select = {"type": "static_select", "action_id": ids.INPUT, "options": choices}
+    return [_input(ids.DECLARE_CATALOG_BLOCK, "Service", select, optional=True)]
 
 
 def declare_channel(private_metadata: str) -> str:
@@ -85,6 +108,12 @@ def parse_declare_submission(values: Mapping[str, Any]) -> tuple[DeclareForm | N
         ids.DECLARE_SERVICE_BLOCK,
         lambda: clean_optional(_text(values, ids.DECLARE_SERVICE_BLOCK), "service", SERVICE_MAX, multiline=False),
     )
+    chosen = _element(values, ids.DECLARE_CATALOG_BLOCK).get("selected_option")
+    if isinstance(chosen, Mapping) and isinstance(chosen.get("value"), str):
+        # A catalog service, over anything typed beside it.
+        service = _checked(
+            errors, ids.DECLARE_CATALOG_BLOCK, lambda: clean_optional(chosen["value"], "service", SERVICE_MAX)
+        )
     severity = _severity(values)
     if severity is None:
         errors[ids.DECLARE_SEVERITY_BLOCK] = "Choose a severity: SEV1 (critical) to SEV4 (minor)."
@@ -116,6 +145,55 @@ def parse_resolve_submission(values: Mapping[str, Any]) -> tuple[str | None, dic
         lambda: clean_optional(_text(values, ids.RESOLVE_SUMMARY_BLOCK), "summary", SUMMARY_MAX, multiline=False),
     )
     return summary, errors
+
+
+@dataclass(frozen=True)
+class PostmortemForm:
+    """A postmortem submission: its incident, and the fields its author changed in the form."""
+
+    ref: IncidentRef
+    texts: tuple[PostmortemText, ...]
+
+
+def postmortem_block(field: PostmortemField) -> str:
+    return f"{ids.POSTMORTEM_BLOCK_PREFIX}{field.value}"
+
+
+def postmortem_modal(incident: Incident, draft: PostmortemDrafted | None = None) -> Block:
+    """The seven fields, prefilled with the current text (an empty one with ``draft``'s); the
+    metadata keeps a fingerprint of each as saved, so only the fields its author changed are saved,
+    and a draft's text kept as it was is saved too."""
+    blocks = []
+    shown = {"ref": ids.encode_ref(incident.ref)}
+    initial = prefilled(incident.postmortem, draft)
+    for field in PostmortemField:
+        text = initial[field]
+        wording = FIELD_WORDING[field]
+        element = _text_input(POSTMORTEM_FIELD_MAX, wording.hint, multiline=True)
+        if text:
+            element["initial_value"] = text
+        blocks.append(_input(postmortem_block(field), wording.label, element, optional=True))
+        shown[field.value] = shown_digest(incident.postmortem.text(field))
+    if any(initial[field] != incident.postmortem.text(field) for field in PostmortemField):
+        blocks.insert(0, context("Empty fields are filled from the latest draft: review them before you save."))
+    return _modal(ids.POSTMORTEM_MODAL, f"Postmortem {incident.ref}", "Save", shown, blocks)
+
+
+def parse_postmortem_submission(
+    values: Mapping[str, Any], private_metadata: str
+) -> tuple[PostmortemForm | None, dict[str, str]]:
+    """The fields changed from what the modal showed, or the errors by block; ValueError for
+    metadata the modal never had."""
+    shown = _metadata(private_metadata)
+    ref = ids.decode_ref(str(shown.get("ref")))
+    errors: dict[str, str] = {}
+    texts = []
+    for field in PostmortemField:
+        typed = _text(values, postmortem_block(field))
+        if shown_digest(typed) != shown.get(field.value):
+            _checked(errors, postmortem_block(field), partial(clean_optional, typed, field.label, POSTMORTEM_FIELD_MAX))
+            texts.append(PostmortemText(field, typed))
+    return (None, errors) if errors else (PostmortemForm(ref, tuple(texts)), {})
 
 
 def _modal(callback_id: str, title: str, submit: str, metadata: dict[str, str], blocks: list[Block]) -> Block:

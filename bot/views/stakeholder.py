@@ -88,8 +88,13 @@ def posted_draft_blocks(ref: IncidentRef, text: str, *, model: str | None, poste
     ]
 
 
+def draft_label(*, ai_written: bool, model: str | None) -> str:
+    """What wrote a draft, so nobody takes the template's words for an AI's, or the reverse."""
+    return f"AI draft ({model})" if ai_written and model else "Template update, not AI-written"
+
+
 def _draft(ref: IncidentRef, text: str, *, ai_written: bool, model: str | None) -> list[Block]:
-    label = f"AI draft ({model})" if ai_written and model else "Template update, not AI-written"
+    label = draft_label(ai_written=ai_written, model=model)
     return [
         context(f"📝 Draft stakeholder update for {ref} · {escape_within(label, 100)}"),
         section(escape_within(text, UPDATE_SHOWN_MAX)),

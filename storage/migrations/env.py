@@ -6,7 +6,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from storage.schema import metadata
+from storage.schema import metadata, schema_on
 
 connection: Connection | None = context.config.attributes.get("connection")
 if connection is None:
@@ -15,6 +15,7 @@ if connection is None:
 context.configure(
     connection=connection,
     target_metadata=metadata,
+    include_object=schema_on(connection.dialect.name),
     render_as_batch=connection.dialect.name == "sqlite",
     transaction_per_migration=False,
 )

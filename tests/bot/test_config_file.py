@@ -24,6 +24,18 @@ def test_no_file_means_the_spec_defaults() -> None:
     assert config.policy == DEFAULT_POLICY
     assert config.tick == DEFAULT_TICK == timedelta(seconds=30)
     assert config.ai_model == DEFAULT_AI_MODEL
+    assert config.postmortem.required == {Severity.SEV1, Severity.SEV2}
+
+
+@pytest.mark.parametrize(
+    ("listed", "required"),
+    [('["SEV1", "sev3"]', {Severity.SEV1, Severity.SEV3}), ('["sev4"]', {Severity.SEV4}), ("[]", set())],
+)
+def test_postmortem_required_names_the_severities_closed_only_with_one(
+    tmp_path: Path, listed: str, required: set[Severity]
+) -> None:
+    config = load_config(write(tmp_path, f"[postmortem]\nrequired = {listed}\n"))
+    assert config.postmortem.required == required
 
 
 def test_overrides_apply_per_severity_and_keep_the_rest(tmp_path: Path) -> None:
@@ -67,6 +79,10 @@ model = "claude-sonnet-4-5"
         ("[ai]\nmodel = ''\n", ["[ai] model"]),
         ("[sla]\nsev1 = 3\n", ["[sla.sev1]", "table"]),
         ("this is = not toml [", ["not valid TOML"]),
+        ('[postmortem]\nrequired = "sev1"\n', ["[postmortem] required", "list of severities"]),
+        ('[postmortem]\nrequired = ["sev1", "critical"]\n', ["[postmortem] required", "'critical'", "sev4"]),
+        ("[postmortem]\nrequired = [1]\n", ["[postmortem] required", "1", "not a severity"]),
+        ('[postmortem]\nseverities = ["sev1"]\n', ["[postmortem] severities", "required"]),
     ],
 )
 def test_a_bad_file_names_the_key_and_the_problem(tmp_path: Path, text: str, names: list[str]) -> None:

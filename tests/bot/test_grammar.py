@@ -114,6 +114,9 @@ def test_every_alias_is_understood() -> None:
         "severity",
         "lead",
         "commander",
+        "follow-up",
+        "follow-ups",
+        "catch-up",
     }
 
 
@@ -269,7 +272,7 @@ def test_declare_needs_a_title(text: str) -> None:
     error = refused(text)
     assert error.message.startswith("What's the incident? Give it a title")
     assert "`/incident declare checkout errors sev2`" in error.message
-    assert error.usage.startswith("`/incident declare <title> [sev1-4]`")
+    assert error.usage.startswith("`/incident declare <title> [sev1-4] [service:<key>]`")
 
 
 def test_a_mention_of_only_a_severity_asks_for_a_title() -> None:

@@ -19,11 +19,15 @@ import pytest
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.composition import web_application
 from bot.local_slack import LocalSlack
 from bot.local_slack.payloads import mention
 from bot.receivers.slack.endpoint import ENGINE, HEALTH_TIMEOUT_SECONDS, add_routes
 from bot.runtime.child_environment import clean_environment, free_port
+from bot.runtime.config_file import FirebreakConfig
 from bot.runtime.logs import JsonFormatter
+from bot.runtime.settings import ConfigError, Settings
+from domain.alerts import AlertRouting
 from storage.database import create_engine, database_config
 from storage.scratch_databases import fresh_postgres_database
 from tests.e2e.bot_process import BotProcess
@@ -248,3 +252,10 @@ def test_the_json_formatter_redacts_tokens_wherever_they_appear() -> None:
         assert secret not in line
     assert "[redacted]" in entry["message"]
     assert "[redacted]" in entry["exception"]
+
+
+def test_alerts_switched_on_without_a_channel_for_unrouted_alerts_is_refused_at_start() -> None:
+    settings = Settings(slack_bot_token="xoxb-t", slack_signing_secret="s", alerts_token="a-token")
+    with pytest.raises(ConfigError, match=r"ALERTS_TOKEN is set, but \[alerts\] channel is not"):
+        web_application(settings, config=FirebreakConfig())
+    assert web_application(settings, config=FirebreakConfig(alerts=AlertRouting(channel="C0ALERTS"))) is not None

@@ -67,6 +67,13 @@ def test_note_keeps_its_lines_but_not_control_characters() -> None:
     assert note.text == "Rolled back 812\nWatching graphs"
 
 
+def test_a_line_break_sent_by_a_browser_form_is_one_line_break() -> None:
+    run = declared()
+    [note] = run.do(AddNote(actor=ALICE, text="Rolled back\r\nWatching graphs\rstill"), at(minutes=1))
+    assert isinstance(note, ev.NoteAdded)
+    assert note.text == "Rolled back\nWatching graphs still"
+
+
 @pytest.mark.parametrize("text", ["", "  \n\t ", "\x00"])
 def test_empty_note_is_refused(text: str) -> None:
     error = declared().refuse(AddNote(actor=ALICE, text=text), at(minutes=1), InvalidValue)

@@ -51,7 +51,7 @@ def of_type(events: list[ev.Event], kind: type[ev.Event]) -> list[ev.Event]:
 async def declared_count(bot: BotUnderTest) -> int:
     """How many incidents the bot's workspace has (numbers are never reused, so the first gap)."""
     number = 0
-    async with UnitOfWork(bot.firebreak.engine) as uow:
+    async with UnitOfWork(bot.observer) as uow:
         while await uow.incidents.get(IncidentRef(bot.workspace, number + 1)) is not None:
             number += 1
     return number

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -8,6 +9,7 @@ from bot.local_slack import LocalSlack
 from storage.database import create_engine, database_config
 from storage.migrate import upgrade
 from storage.scratch_databases import fresh_postgres_database
+from tests.e2e.ai_support import FakeClaude
 from tests.e2e.harness import BotUnderTest
 
 
@@ -33,3 +35,9 @@ async def bot(slack: LocalSlack, database_url: str, workspace: str) -> AsyncIter
     started = await BotUnderTest(slack, database_url, workspace).start()
     yield started
     await started.stop()
+
+
+@pytest.fixture
+def claude(httpx2_mock: Any) -> FakeClaude:
+    """The Messages API as the bot reaches it (intercepted: no request leaves the process)."""
+    return FakeClaude(httpx2_mock)

@@ -28,7 +28,7 @@ from tests.e2e.harness import ALICE, BOB, CAROL, BotUnderTest
 
 OPEN_CONTROLS = [ids.ACK, ids.SEVERITY, ids.STATUS, ids.COMMANDER, ids.STAKEHOLDER_UPDATE, ids.RESOLVE]
 ACKED_CONTROLS = OPEN_CONTROLS[1:]
-RESOLVED_CONTROLS = [ids.REOPEN, ids.CLOSE]
+RESOLVED_CONTROLS = [ids.REOPEN, ids.CLOSE, ids.POSTMORTEM]
 
 
 async def test_acknowledge_edits_the_card_in_place_and_removes_the_button(bot: BotUnderTest, slack: LocalSlack) -> None:
@@ -198,7 +198,7 @@ async def test_resolve_opens_the_modal_at_once_and_its_summary_resolves(
     await bot.settle()
 
     edited = await bot.card(1)
-    assert controls(edited) == RESOLVED_CONTROLS, "a resolved card shows Reopen and Close, no Resolve"
+    assert controls(edited) == RESOLVED_CONTROLS, "a resolved card shows Reopen, Close and Postmortem, no Resolve"
     assert card_field(edited, "Status") == "Resolved"
     assert edited.blocks is not None
     assert edited.blocks[0]["text"]["text"].startswith("✅ · INC-1 · "), "no red marker once resolved"
@@ -220,7 +220,7 @@ async def _resolved(bot: BotUnderTest, slack: LocalSlack) -> None:
     await bot.settle()
 
 
-async def test_close_has_a_confirm_and_leaves_a_card_without_controls(bot: BotUnderTest, slack: LocalSlack) -> None:
+async def test_close_has_a_confirm_and_leaves_only_the_postmortem(bot: BotUnderTest, slack: LocalSlack) -> None:
     await _resolved(bot, slack)
     card = snapshot(await bot.card(1))
     assert controls(card) == RESOLVED_CONTROLS
@@ -233,7 +233,7 @@ async def test_close_has_a_confirm_and_leaves_a_card_without_controls(bot: BotUn
 
     edited = await bot.card(1)
     assert len(card_updates(slack, card)) == updates_before + 1
-    assert controls(edited) == [], "a closed incident shows no controls"
+    assert controls(edited) == [ids.POSTMORTEM], "a closed incident shows the Postmortem button only"
     assert card_field(edited, "Status") == "Closed"
     assert f"<@{BOB}> closed INC-1" in [m.text for m in thread_replies(slack, edited)]
 

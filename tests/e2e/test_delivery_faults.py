@@ -44,7 +44,7 @@ async def outbox_rows(bot: BotUnderTest, kind: str | None = None) -> list[Outbox
     query = select(outbox).order_by(outbox.c.id)
     if kind is not None:
         query = query.where(outbox.c.kind == kind)
-    async with bot.firebreak.engine.connect() as connection:
+    async with bot.observer.connect() as connection:
         rows = (await connection.execute(query)).mappings().all()
     return [
         OutboxRow(
@@ -92,7 +92,7 @@ def mention_event(bot: BotUnderTest, text: str, *, thread_ts: str | None = None)
 
 
 async def incident_count(bot: BotUnderTest) -> int:
-    async with bot.firebreak.engine.connect() as connection:
+    async with bot.observer.connect() as connection:
         query = select(func.count()).select_from(incidents).where(incidents.c.workspace_id == bot.workspace)
         return int((await connection.execute(query)).scalar_one())
 

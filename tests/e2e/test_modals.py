@@ -76,7 +76,8 @@ async def test_declare_without_a_title_is_answered_with_readable_usage(bot: BotU
     reply = response.json()
     assert reply["response_type"] == "ephemeral"
     assert "Give it a title" in reply["text"]
-    assert "Usage: `/incident declare &lt;title&gt; [sev1-4]` — declare an incident" in reply["text"]
+    usage = "Usage: `/incident declare &lt;title&gt; [sev1-4] [service:&lt;key&gt;]` — declare an incident"
+    assert usage in reply["text"]
     assert "``" not in reply["text"], "each code span is closed once, not wrapped in another"
     await bot.settle()
     assert await declared_count(bot) == 0

@@ -123,7 +123,7 @@ def declare_shortcut_form(bot: BotUnderTest) -> str:
 
 # ---------------------------------------------------------------------- what "nothing" means
 async def table_counts(bot: BotUnderTest) -> dict[str, int]:
-    async with bot.firebreak.engine.connect() as connection:
+    async with bot.observer.connect() as connection:
 
         async def count(query: Any) -> int:
             return int((await connection.execute(query)).scalar_one())

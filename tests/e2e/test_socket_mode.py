@@ -1,7 +1,8 @@
 """``python -m bot`` in Socket Mode (SLACK_APP_TOKEN set), against the local Slack's Socket Mode:
 the bot opens its connection with the app-level token, and every kind of request arrives as an
 envelope on the socket. Each is stored once and acked with its ``envelope_id``; an event whose ack
-was lost with its connection is sent again on the next one and applied once."""
+was lost with its connection is sent again on the next one, and one whose ack came too late is sent
+again on the same one: either is applied once."""
 
 from __future__ import annotations
 
@@ -168,6 +169,25 @@ async def test_an_event_whose_ack_was_lost_is_sent_again_on_the_new_connection_a
     assert ack == {"envelope_id": envelope.envelope_id}
     assert slack.socket_mode.connections_opened == 2, "the bot opened a new connection"
     assert len(slack.calls_to("apps.connections.open")) == 2
+    await declared_once(slack, database_url)
+
+
+async def test_a_mention_acked_past_the_deadline_is_sent_again_on_its_connection_and_applied_once(
+    socket_bot: BotProcess, slack: LocalSlack, database_url: str
+) -> None:
+    slack.socket_mode.ack_seconds = 1.0  # Slack's is 3 s
+    slack.socket_mode.delay_next_acks(1)
+
+    envelope, _ = await send_mention(slack)
+
+    assert await acked(envelope) == {"envelope_id": envelope.envelope_id}
+    assert envelope.attempts == 2, "sent again when its ack was not back in time"
+    assert (envelope.message()["retry_attempt"], envelope.message()["retry_reason"]) == (1, "timeout")
+    assert slack.socket_mode.connections_opened == 1, "on the same, live, connection"
+    await slack.wait_for(
+        lambda s: len([m for m in s.socket_mode.received if m.get("envelope_id") == envelope.envelope_id]) == 2,
+        what="the bot's ack of the second delivery too",
+    )
     await declared_once(slack, database_url)
 
 

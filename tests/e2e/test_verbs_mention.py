@@ -44,7 +44,7 @@ async def test_ack_acknowledges_and_starts_the_investigation(bot: BotUnderTest, 
     acked = await watch.new_events()
     assert [type(e) for e in acked] == [ev.Acknowledged, ev.StatusChanged]
     assert acked[0].actor == BOB
-    assert acked[0].source is not None
+    assert isinstance(acked[0].source, SlackSource)
     assert acked[0].source.channel_id == home.channel
 
 
@@ -121,7 +121,7 @@ async def test_resolve_with_and_without_a_summary(
     assert incident.status is Status.RESOLVED
     assert incident.resolved_at is not None
     assert incident.resolution_summary == summary
-    assert controls(card) == [ids.REOPEN, ids.CLOSE], "a resolved incident offers Reopen and Close only"
+    assert controls(card) == [ids.REOPEN, ids.CLOSE, ids.POSTMORTEM], "Reopen, Close and Postmortem only"
     acknowledged, resolved = card_field(card, "SLA").split("\n")
     assert acknowledged.startswith("acknowledged by <@U0BOB> after "), "no clock runs: how the response went"
     assert resolved.startswith("resolved after ")
@@ -142,7 +142,7 @@ async def test_reopen_brings_a_resolved_incident_back(bot: BotUnderTest, slack: 
     assert card_field(card, "Status") == "Investigating"
 
 
-async def test_close_a_resolved_incident_leaves_no_controls(bot: BotUnderTest, slack: LocalSlack) -> None:
+async def test_close_a_resolved_incident_leaves_only_the_postmortem(bot: BotUnderTest, slack: LocalSlack) -> None:
     home = await declare_by_mention(bot)
     await (await say(bot, slack, home, "resolve")).changed("<@U0BOB> acknowledged INC-1\n<@U0BOB> resolved INC-1")
 
@@ -151,7 +151,7 @@ async def test_close_a_resolved_incident_leaves_no_controls(bot: BotUnderTest, s
     incident, card = await watch.changed("<@U0BOB> closed INC-1")
     assert incident.status is Status.CLOSED
     assert incident.closed_at is not None
-    assert controls(card) == []
+    assert controls(card) == [ids.POSTMORTEM]
     assert card_field(card, "Status") == "Closed"
 
 

@@ -112,7 +112,7 @@ async def test_resolve_reopen_resolve_and_close(bot: BotUnderTest, slack: LocalS
     assert body["text"] == line
     incident, card = await watch.changed(line)
     assert (incident.status, incident.resolution_summary) == (Status.RESOLVED, "rolled back the deploy")
-    assert controls(card) == [ids.REOPEN, ids.CLOSE]
+    assert controls(card) == [ids.REOPEN, ids.CLOSE, ids.POSTMORTEM]
 
     watch, body = await run(bot, slack, home, "reopen 1 errors are back")
     assert body["text"] == "<@U0BOB> reopened INC-1: errors are back"
@@ -131,7 +131,7 @@ async def test_resolve_reopen_resolve_and_close(bot: BotUnderTest, slack: LocalS
     incident, card = await watch.changed("<@U0BOB> closed INC-1")
     assert incident.status is Status.CLOSED
     assert incident.closed_at is not None
-    assert controls(card) == []
+    assert controls(card) == [ids.POSTMORTEM]
 
 
 async def test_note(bot: BotUnderTest, slack: LocalSlack) -> None:

@@ -57,7 +57,7 @@ async def _home(bot: BotUnderTest, number: int, channel: str, thread_ts: str) ->
 
 async def outbox_kinds(bot: BotUnderTest) -> list[str]:
     """Every outbox row ever written, oldest first, by kind."""
-    async with bot.firebreak.engine.connect() as connection:
+    async with bot.observer.connect() as connection:
         rows = await connection.execute(select(outbox.c.kind).order_by(outbox.c.id))
         return [str(kind) for kind in rows.scalars()]
 

@@ -146,3 +146,45 @@ async def test_a_lost_ack_counts_for_nothing_and_cuts_the_connection(
         assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
     assert not event.answer.done()
     assert slack.socket_mode.received == []
+
+
+async def test_an_event_not_acked_in_time_is_sent_again_on_its_connection_then_given_up(
+    slack: LocalSlack, session: aiohttp.ClientSession
+) -> None:
+    slack.socket_mode.ack_seconds = 0.05
+    async with session.ws_connect(await socket_url(slack)) as socket:
+        await receive(socket)
+        event = await slack.socket_mode.send(EVENTS_API, {"event_id": "Ev5"})
+        command = await slack.socket_mode.send(SLASH_COMMANDS, {"command": "/incident"})
+        sent = [await receive(socket) for _ in range(5)]
+        with pytest.raises(NotAcked):
+            await event.ack()
+
+    assert [(m["envelope_id"], m.get("retry_attempt"), m.get("retry_reason")) for m in sent] == [
+        (event.envelope_id, 0, ""),
+        (command.envelope_id, None, None),
+        (event.envelope_id, 1, "timeout"),
+        (event.envelope_id, 2, "timeout"),
+        (event.envelope_id, 3, "timeout"),
+    ], "Slack sends an unacked event three more times; a slash command never again"
+    assert slack.socket_mode.connections_opened == 1
+
+
+async def test_a_late_ack_comes_after_the_event_was_sent_again_and_still_counts(
+    slack: LocalSlack, session: aiohttp.ClientSession
+) -> None:
+    slack.socket_mode.ack_seconds = 0.05
+    slack.socket_mode.delay_next_acks(1)
+    async with session.ws_connect(await socket_url(slack)) as socket:
+        await receive(socket)
+        event = await slack.socket_mode.send(EVENTS_API, {"event_id": "Ev6"})
+        assert (await receive(socket))["retry_attempt"] == 0
+        await socket.send_json({"envelope_id": event.envelope_id, "attempt": 0})
+
+        again = await receive(socket)
+        assert (again["envelope_id"], again["retry_attempt"]) == (event.envelope_id, 1)
+        assert await event.ack() == {"envelope_id": event.envelope_id, "attempt": 0}
+        await socket.send_json({"envelope_id": event.envelope_id, "attempt": 1})
+        await slack.wait_for(lambda s: len(s.socket_mode.received) == 2, what="the second ack")
+
+    assert event.attempts == 2

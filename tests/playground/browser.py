@@ -82,3 +82,8 @@ async def send(page: Page, text: str, composer: str = "#composer-input") -> None
 def field(card: Locator, name: str) -> Locator:
     """The card's field labelled ``name`` (its bold title, exactly)."""
     return card.locator(".bk-field").filter(has=card.page.get_by_text(name, exact=True))
+
+
+def card(page: Page, title: str) -> Locator:
+    """The incident card whose header holds ``title``, wherever it shows (channel or thread)."""
+    return page.locator(".message.has-blocks", has=page.locator(".bk-header", has_text=title))

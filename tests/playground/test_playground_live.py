@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.playground.server_support import INCIDENTS, Server, bot_client, events
+from tests.playground.server_support import ALICE, INCIDENTS, Server, bot_client, events, state
 
 
 async def test_the_local_slack_web_api_is_served_under_local_slack(server: Server) -> None:
@@ -41,3 +41,19 @@ async def test_the_page_and_bad_requests(server: Server) -> None:
     assert (status, reply["error"]) == (400, "unknown channel")
     status, reply = await server.post("/playground/message", user="U0MALLORY", channel=INCIDENTS, text="hi")
     assert status == 400
+
+
+async def test_the_transport_choice_refuses_what_it_cannot_do(server: Server) -> None:
+    status, reply = await server.post("/playground/transport", transport="carrier-pigeon")
+    assert (status, reply["error"]) == (400, "transport must be 'http' or 'socket_mode'")
+    # This server has no bot to connect in Socket Mode (the stand-in answers HTTP only).
+    status, reply = await server.post("/playground/transport", transport="socket_mode")
+    assert (status, reply["error"]) == (400, "Socket Mode is not offered here: no bot to connect")
+    assert (await state(server, ALICE))["transport"] == {
+        "chosen": "http",
+        "available": False,
+        "connected": False,
+        "acked": 0,
+    }
+    status, reply = await server.post("/playground/transport", transport="http")
+    assert (status, reply["chosen"]) == (200, "http")

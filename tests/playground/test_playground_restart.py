@@ -7,15 +7,11 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-from playwright.async_api import Browser, Locator, Page, expect
+from playwright.async_api import Browser, expect
 
 from bot.runtime.child_environment import free_port
 from tests.e2e.bot_process import BotProcess
-from tests.playground.browser import open_page, playground_environment, send
-
-
-def card(page: Page, title: str) -> Locator:
-    return page.locator(".message.has-blocks", has=page.locator(".bk-header", has_text=title))
+from tests.playground.browser import card, open_page, playground_environment, send
 
 
 async def test_the_workspace_outlives_a_restart_and_what_was_typed_while_down_is_kept(

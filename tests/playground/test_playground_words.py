@@ -16,7 +16,7 @@ async def test_help_a_marked_up_title_and_a_quiet_note(page: Page) -> None:
 
     # Slack would take a bare <title> for a token and show nothing; the placeholders are shown.
     help_reply = page.locator("#messages .message.ephemeral").last
-    await expect(help_reply).to_contain_text("@firebreak declare <title> [sev1-4]")
+    await expect(help_reply).to_contain_text("@firebreak declare <title> [sev1-4] [service:<key>]")
     await expect(help_reply).to_contain_text("@firebreak sev <1-4>")
     await expect(help_reply).to_contain_text("@firebreak <command>")
 

@@ -95,7 +95,7 @@ BACKGROUND_KINDS = {"slack.thread_message"}
 
 
 async def snapshot(bot: BotUnderTest) -> Snapshot:
-    async with bot.firebreak.engine.connect() as connection:
+    async with bot.observer.connect() as connection:
         count_incidents = select(func.count()).select_from(incidents)
         count_events = select(func.count()).where(incident_events.c.type.not_in(BACKGROUND_EVENTS))
         last_outbox = select(func.coalesce(func.max(outbox.c.id), 0))
@@ -107,7 +107,7 @@ async def snapshot(bot: BotUnderTest) -> Snapshot:
 
 
 async def queued_since(bot: BotUnderTest, last_id: int) -> list[Any]:
-    async with bot.firebreak.engine.connect() as connection:
+    async with bot.observer.connect() as connection:
         query = select(outbox.c.kind, outbox.c.payload).where(outbox.c.id > last_id)
         return list((await connection.execute(query)).mappings())
 
@@ -152,7 +152,7 @@ async def check_aftermath(bot: BotUnderTest, slack: LocalSlack, logs: CapturedLo
     """What must hold once the examples ran; returns the number of error logs (0)."""
     # Refusals queue a reply each, and delivery keeps to Slack's pace per channel.
     await bot.settle(within=30 + EXAMPLES / 5)
-    async with bot.firebreak.engine.connect() as connection:
+    async with bot.observer.connect() as connection:
         failed = (await connection.execute(select(outbox).where(outbox.c.failed_at.is_not(None)))).mappings().all()
         workspaces = (await connection.execute(select(incidents.c.workspace_id, incidents.c.number))).all()
     refused_by_slack = [

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 
 
 async def totals(bot: BotUnderTest) -> dict[str, int]:
-    async with bot.firebreak.engine.connect() as connection:
+    async with bot.observer.connect() as connection:
         counts = {}
         for name, table in (("events", incident_events), ("outbox", outbox), ("keys", processed_requests)):
             counts[name] = int((await connection.execute(select(func.count()).select_from(table))).scalar_one())

@@ -3,6 +3,7 @@ down" (ask to try again, no traceback), and which payload fields may be stored a
 
 from __future__ import annotations
 
+import logging
 import sys
 import unicodedata
 
@@ -10,8 +11,8 @@ import asyncpg
 import pytest
 from sqlalchemy import exc as sa
 
-from bot.receivers.outage import database_unavailable
 from bot.receivers.slack.fields import KEY_MAX, request_key, slack_id, slack_ts, user_id, user_text
+from storage.availability import database_unavailable, log_failure
 
 
 def wrapped(orig: BaseException, *, invalidated: bool = False) -> sa.DBAPIError:
@@ -54,6 +55,29 @@ def test_these_mean_the_database_is_unavailable(error: BaseException) -> None:
 )
 def test_these_are_bugs_not_outages(error: BaseException) -> None:
     assert not database_unavailable(error)
+
+
+def test_a_retrying_loop_logs_an_outage_as_a_warning_and_a_bug_with_its_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The dispatcher's sweep and the scheduler's tick retry on their own: a statement Postgres
+    cancelled under load is expected there, not an error; a bug still is one."""
+    logger = logging.getLogger("tests.retrying_loop")
+    timed_out = wrapped(asyncpg.exceptions.QueryCanceledError("canceling statement due to statement timeout"))
+    with caplog.at_level(logging.DEBUG, logger=logger.name):
+        log_failure(logger, "sweep failed; retrying", timed_out, {"incident": "INC-7"})
+        log_failure(logger, "sweep failed; retrying", ValueError("a bug"))
+    outage, bug = caplog.records
+    assert (outage.levelno, outage.getMessage(), outage.exc_info) == (
+        logging.WARNING,
+        "sweep failed; retrying (database unavailable)",
+        None,
+    )
+    assert outage.__dict__["incident"] == "INC-7"
+    assert "statement timeout" in outage.__dict__["error"]
+    assert (bug.levelno, bug.getMessage()) == (logging.ERROR, "sweep failed; retrying")
+    assert bug.exc_info is not None
+    assert isinstance(bug.exc_info[1], ValueError)
 
 
 def test_ids_are_taken_only_as_slack_makes_them() -> None:

@@ -37,7 +37,7 @@ SIX_MINUTES = 6 * 60
 
 
 async def totals(bot: BotUnderTest) -> dict[str, int]:
-    async with bot.firebreak.engine.connect() as connection:
+    async with bot.observer.connect() as connection:
         counts = {}
         for name, table in (
             ("incidents", incidents),

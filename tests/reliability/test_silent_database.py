@@ -96,7 +96,9 @@ async def test_requests_while_the_database_host_is_silent_are_answered_in_time(
             "slash note": lambda: bot.slash(f"note INC-1 {SILENT_MARK}"),
             "slash declare": lambda: bot.slash(f"declare {SILENT_MARK} sev1"),
             "slash list": lambda: bot.slash("list"),
-            "mention note": lambda: _first(bot.mention(f"note {SILENT_MARK}", user=BOB, thread_ts=mentioned.ts)),
+            "mention note": lambda: _first(
+                bot.mention(f"note {SILENT_MARK}", user=BOB, thread_ts=mentioned.ts, resend=False)
+            ),
             "click ack": lambda: bot.click(card, ids.ACK, user=CAROL),
             "form declare": lambda: bot.submit_view(declare_modal(CHANNEL), declare_values(SILENT_MARK)),
             "slash note, queued": lambda: bot.slash(f"note INC-2 {SILENT_MARK}"),

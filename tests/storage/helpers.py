@@ -50,6 +50,8 @@ async def replayed(engine: AsyncEngine, ref: IncidentRef) -> tuple[Incident, Inc
         stored = await uow.incidents.get(ref)
         assert stored is not None
         history = await uow.events.history(stored.id)
+        # The alerts are rows apart from the projection (storage.incident_alerts): all of them too.
+        stored = await uow.incident_alerts.holding(stored)
     folded = replay(Undeclared(ref), [item.event for item in history])
     assert isinstance(folded, Incident)
     return stored.incident, folded

@@ -117,6 +117,20 @@ async def test_duplicate_declaration_is_detected(engine: AsyncEngine, workspace:
         assert len(await uow.incidents.recent(workspace)) == 1
 
 
+async def test_a_retried_declaration_in_a_thread_is_a_duplicate_not_a_refusal(
+    engine: AsyncEngine, workspace: str
+) -> None:
+    """Slack retrying a mention that declared: its thread is taken, by the very same request."""
+    runner = CommandRunner(engine)
+    command = declare_command(thread_ts="1700000000.000100")
+    first = await runner.declare(workspace, command, now=T0, idempotency_key="ev:retried")
+    second = await runner.declare(workspace, command, now=T0, idempotency_key="ev:retried")
+    assert isinstance(first, Change)
+    assert second == Duplicate("ev:retried")
+    # The duplicate gave its number back.
+    assert (await declare(runner, workspace)).after.ref.number == 2
+
+
 async def test_a_thread_is_home_to_one_incident(engine: AsyncEngine, workspace: str) -> None:
     runner = CommandRunner(engine)
     first = await declare(runner, workspace, thread_ts="1700000000.000100")
@@ -145,6 +159,18 @@ async def test_top_level_card_becomes_the_incident_thread(engine: AsyncEngine, w
         again = await uow.incidents.get_by_id(declared.incident_id)
         assert again is not None
         assert again.card_ts == "1700000001.000200"
+
+
+async def test_an_autocommit_unit_of_work_keeps_what_it_writes(engine: AsyncEngine, workspace: str) -> None:
+    """Delivery reads and records cards without BEGIN and COMMIT; the write stays, on SQLite too
+    (where the engine begins a transaction all the same)."""
+    declared = await declare(CommandRunner(engine), workspace)
+    async with UnitOfWork(engine, autocommit=True) as uow:
+        await uow.incidents.record_card(declared.incident_id, "1700000001.000200")
+    async with UnitOfWork(engine, autocommit=True) as uow:
+        found = await uow.incidents.get_by_id(declared.incident_id)
+    assert found is not None
+    assert found.card_ts == "1700000001.000200"
 
 
 async def test_open_incidents_per_channel_and_workspace(engine: AsyncEngine, workspace: str) -> None:

@@ -1,10 +1,12 @@
 // The playground page: a small Slack client for the local Slack. It shows what the workspace holds
 // (GET /playground/state), follows changes live (server-sent events) and sends what the person
-// does to the server, which turns it into signed Slack requests to the bot.
+// does to the server, which turns it into Slack requests to the bot (HTTP or Socket Mode: transport.js).
 import { renderBlocks } from "./blocks.js";
 import { askConfirm, renderModal, resetModal, toast } from "./dialogs.js";
 import { messageNode } from "./messages.js";
+import { pinButton } from "./pins.js";
 import { channelNames } from "./mrkdwn.js";
+import { chooseTransport, renderTransport } from "./transport.js";
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -15,6 +17,10 @@ const view = {
   awaitingThread: null, // my message the bot will answer in its thread: open it when it does
   data: null,
 };
+
+// The console links to a thread as /#thread=<channel>/<thread ts>: the page opens at that thread.
+const linked = /^#thread=([^/]+)\/(.+)$/.exec(location.hash);
+if (linked) [view.channel, view.thread] = [decodeURIComponent(linked[1]), decodeURIComponent(linked[2])];
 
 // ------------------------------------------------------------------ talking to the server
 const UNREACHABLE = "the playground is not answering (is python -m bot still running?)";
@@ -43,6 +49,8 @@ function setConnection(live) {
   const status = $("#live-status");
   status.classList.toggle("offline", !live);
   status.textContent = live ? "● live" : "● offline, reconnecting…";
+  // With the playground down, so is the bot's socket: the last state fetched no longer says.
+  if (!live && view.data) renderTransport({ ...view.data.transport, connected: false });
 }
 
 let fetching = null;
@@ -133,6 +141,7 @@ function renderSidebar(data) {
   for (const channel of data.channels) channelNames.set(channel.id, channel.name);
   $("#kept-where").textContent = `Incidents and messages are kept in ${data.kept.where}.` + (data.kept.refusal ? ` ${data.kept.refusal}` : "");
   $("#reset").disabled = !data.kept.reset;
+  renderTransport(data.transport);
   const switcher = $("#user-switcher");
   const people = data.users.filter((u) => !u.is_bot);
   if (switcher.options.length !== people.length) {
@@ -189,6 +198,7 @@ function renderItem(item, who, threadReplies, inThread = false) {
     threadReplies: inThread ? [] : threadReplies,
     blocks: (blocks) => renderBlocks(blocks, blockContext({ ...item, channel: item.channel || view.channel }, !!item.ephemeral)),
     dismiss: () => post("/playground/dismiss", { ts: item.ts }),
+    pin: item.ephemeral ? null : () => pinButton({ ...item, channel: item.channel || view.channel }, view.me, post),
     openThread: inThread || item.ephemeral
       ? null
       : () => {
@@ -276,6 +286,7 @@ $("#thread-close").addEventListener("click", () => {
 $("#sidebar-toggle").addEventListener("click", () => showSidebar(!document.body.classList.contains("sidebar-open")));
 $("#sidebar-scrim").addEventListener("click", () => showSidebar(false));
 $("#reset").addEventListener("click", reset);
+chooseTransport(post, refresh);
 $("#user-switcher").addEventListener("change", (event) => {
   view.me = event.target.value;
   localStorage.setItem("playground.user", view.me);

@@ -19,7 +19,7 @@ function avatar(user) {
 }
 
 // The emoji the bot reacts with, as Slack draws them; any other shows by its name.
-const EMOJI = { memo: "📝", white_check_mark: "✅", eyes: "👀" };
+const EMOJI = { memo: "📝", white_check_mark: "✅", eyes: "👀", pushpin: "📌" };
 
 function reactionsNode(reactions) {
   const row = document.createElement("div");
@@ -35,8 +35,9 @@ function reactionsNode(reactions) {
 }
 
 // One message (or ephemeral) as Slack shows it; the callbacks are what its controls and links do
-// (openThread is null where a message cannot start a thread: in a thread, or an ephemeral).
-export function messageNode(item, { who, botId, threadReplies, blocks, dismiss, openThread }) {
+// (openThread is null where a message cannot start a thread: in a thread, or an ephemeral; pin,
+// which makes the 📌 control, is null for an ephemeral).
+export function messageNode(item, { who, botId, threadReplies, blocks, dismiss, openThread, pin }) {
   const author = item.ephemeral ? who.get(botId) : who.get(item.user);
   const node = document.createElement("div");
   node.className = `message${item.ephemeral ? " ephemeral" : ""}${item.blocks?.length ? " has-blocks" : ""}`;
@@ -75,6 +76,7 @@ export function messageNode(item, { who, botId, threadReplies, blocks, dismiss, 
     body.append(link);
   }
   node.append(body);
+  if (pin) node.append(pin());
   if (openThread) {
     // Slack's hover toolbar: any message can start a thread, not only one that has replies.
     const reply = document.createElement("button");

@@ -12,8 +12,9 @@ from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 
+from bot.commands.runbooks import mark_done, post_runbook
 from bot.commands.verbs import Verbs, ref_in
-from bot.handler.origin import Origin, UserError
+from bot.handler.origin import Origin, UserError, draft_publication_key
 from bot.handler.runner import Duplicate
 from bot.handler.service import IncidentService
 from bot.receivers.slack.fields import mapping, request_key, slack_id, slack_ts, trigger_id, user_id
@@ -57,6 +58,12 @@ class ActionReceiver:
             await self._publish_draft(origin, action)
             return
         ref = ref_in(origin, ids.action_ref(action))
+        if action_id == ids.RUNBOOK:
+            await post_runbook(self._service, origin, ref)
+            return
+        if action_id == ids.RUNBOOK_DONE:  # on the runbook message clicked, which then shows it
+            await mark_done(self._service, origin, ref, int(_choice_value(action)), origin.message)
+            return
         if action_id == ids.STAKEHOLDER_UPDATE:
             reply = (await self._verbs.draft_update(origin, ref.number)).to_tell
             if reply is not None:
@@ -71,6 +78,11 @@ class ActionReceiver:
             if trigger is None:
                 raise UserError("Slack sent no trigger to open the resolve form: use `/incident resolve`.")
             await self._views.open(trigger, resolve_modal(ref), instead=f"`/incident resolve {ref} [summary]`")
+            return
+        if action_id == ids.POSTMORTEM:
+            _, form = await self._verbs.postmortem_form(origin, ref.number)
+            instead = f"`/incident postmortem {ref}`"
+            await self._views.open(body.get("trigger_id"), form, instead=instead)
             return
         await self._service.apply(origin, ref, self._command(origin, action_id, action))
 
@@ -111,9 +123,10 @@ class ActionReceiver:
             text=draft.text,
             model=draft.model if draft.ai_written else None,
             draft_seq=int(seq_text),
+            draft_message=origin.message,
         )
         # Keyed by the draft, not the click: a second click on the same draft posts nothing.
-        published = replace(origin, key=f"draft:{ref.workspace_id}:{ref.number}:{seq_text}")
+        published = replace(origin, key=draft_publication_key(ref, int(seq_text)))
         result = await self._service.apply(published, ref, command)
         if isinstance(result, Duplicate):
             raise UserError(f"This draft was already posted as {ref}'s stakeholder update.")

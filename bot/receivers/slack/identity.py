@@ -36,6 +36,8 @@ class BotIdentity:
     bot_id: str | None
     team_id: str | None
     enterprise_id: str | None
+    url: str | None = None
+    """The workspace's address (``https://acme.slack.com/``): links to its messages start with it."""
 
 
 class SlackIdentity:
@@ -45,13 +47,15 @@ class SlackIdentity:
         self._learned = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    async def start(self, wait: float) -> None:
-        """Start learning who the bot is, and wait up to ``wait`` seconds for Slack's answer (the
-        bot serves either way: only requests that need the identity wait for it)."""
+    async def start(self, wait: float, after: float = 0.0) -> None:
+        """Start learning who the bot is, first asking ``after`` seconds from now, and wait up to
+        ``wait`` seconds for Slack's answer (the bot serves either way: only requests that need the
+        identity wait for it)."""
         if self._task is None:
-            self._task = asyncio.create_task(self._learn(), name="slack-identity")
-        with suppress(TimeoutError):
-            await asyncio.wait_for(self._learned.wait(), timeout=wait)
+            self._task = asyncio.create_task(self._learn(after), name="slack-identity")
+        if wait > 0:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._learned.wait(), timeout=wait)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -60,7 +64,8 @@ class SlackIdentity:
                 await self._task
             self._task = None
 
-    async def _learn(self) -> None:
+    async def _learn(self, after: float) -> None:
+        await asyncio.sleep(after)
         delay = FIRST_RETRY_SECONDS
         attempt = 1
         while self.known is None:
@@ -107,6 +112,7 @@ def _identity(data: Any) -> BotIdentity:
         bot_id=_text(data.get("bot_id")),
         team_id=_text(data.get("team_id")),
         enterprise_id=_text(data.get("enterprise_id")),
+        url=_text(data.get("url")),
     )
 
 

@@ -10,9 +10,9 @@ from bot.commands.grammar import ParseError, parse
 from bot.commands.verbs import Verbs
 from bot.handler.origin import Origin, UserError
 from bot.handler.service import IncidentService
-from bot.receivers.outage import database_unavailable
 from bot.receivers.slack.fields import request_key, slack_id, slack_ts, user_text
 from bot.receivers.slack.replies import Replies
+from storage.availability import database_unavailable
 
 log = logging.getLogger(__name__)
 

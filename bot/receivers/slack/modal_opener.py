@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.handler.origin import UserError
+from bot.receivers.slack.fields import trigger_id
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +29,15 @@ class ViewOpener:
     def __init__(self, client: AsyncWebClient) -> None:
         self._client = client
 
-    async def open(self, trigger_id: str, view: dict[str, Any], *, instead: str) -> None:
-        """Open ``view``; raise a UserError naming ``instead`` (what to type) if Slack did not."""
+    async def open(self, trigger: object, view: dict[str, Any], *, instead: str) -> None:
+        """Open ``view`` with the request's ``trigger_id`` as Slack sent it; raise a UserError naming
+        ``instead`` (what to use) if there was none to open it with, or Slack did not."""
+        checked = trigger_id(trigger)
+        if checked is None:
+            raise UserError(f"Slack sent no trigger to open the form with: use {instead}.")
         try:
             await asyncio.wait_for(
-                self._client.views_open(trigger_id=trigger_id, view=view), timeout=VIEWS_OPEN_TIMEOUT_SECONDS
+                self._client.views_open(trigger_id=checked, view=view), timeout=VIEWS_OPEN_TIMEOUT_SECONDS
             )
         except (SlackApiError, TimeoutError, aiohttp.ClientError) as error:
             reason = _reason(error)

@@ -17,8 +17,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.delivery.outbox_messages import ephemeral
 from bot.handler.origin import Origin
 from bot.handler.service import IncidentService
-from bot.receivers.outage import database_unavailable, log_unavailable
+from bot.receivers.outage import log_unavailable
 from bot.views.listings import RESENT_LATER_TEXT, error_text, unavailable_text, unexpected_error_text
+from storage.availability import database_unavailable
 
 log = logging.getLogger(__name__)
 

@@ -34,6 +34,10 @@ class SlashReceiver:
                 await self._open_declare_modal(origin, command)  # before the ack: the trigger expires
                 await ack()
                 return
+            if parsed.verb is Verb.POSTMORTEM and not parsed.draft:
+                await self._open_postmortem_modal(origin, parsed.number, command)  # likewise
+                await ack()
+                return
             result = await self._verbs.run(parsed, origin, slash=True)
         except ParseError as error:
             # error_text escapes what it is given, so it gets the text without the grammar's quoting.
@@ -56,8 +60,15 @@ class SlashReceiver:
         if trigger is None:
             raise UserError("Slack sent no trigger to open the declare form: use `/incident declare <title>`.")
         await self._views.open(
-            trigger, declare_modal(origin.channel_id), instead="`/incident declare <title> [sev1-4]`"
+            trigger,
+            declare_modal(origin.channel_id, self._service.services),
+            instead="`/incident declare <title> [sev1-4]`",
         )
+
+    async def _open_postmortem_modal(self, origin: Origin, number: int | None, command: dict[str, Any]) -> None:
+        incident, form = await self._verbs.postmortem_form(origin, number)
+        instead = f"the Postmortem button on {incident.ref}'s card"
+        await self._views.open(command.get("trigger_id"), form, instead=instead)
 
 
 def _origin(command: dict[str, Any], context: dict[str, Any]) -> Origin | None:

@@ -1,4 +1,4 @@
-"""Modal submissions: the declare form and the resolve summary.
+"""Modal submissions: the declare form, the resolve summary and the postmortem.
 
 A bad field is answered inline (``response_action: errors``) so the form stays open with what was
 typed; a good one commits before the acknowledgement closes the form.
@@ -17,8 +17,17 @@ from bot.handler.service import IncidentService
 from bot.receivers.slack.fields import mapping, request_key, slack_id
 from bot.receivers.slack.replies import failure_text
 from bot.views import action_ids as ids
-from bot.views.modals import declare_channel, parse_declare_submission, parse_resolve_submission, resolve_ref
+from bot.views.modals import (
+    declare_channel,
+    parse_declare_submission,
+    parse_postmortem_submission,
+    parse_resolve_submission,
+    postmortem_block,
+    resolve_ref,
+)
 from domain import commands as cmd
+from domain.incident import IncidentRef
+from domain.postmortem import PostmortemField
 
 # An inline error is shown under one field and Slack cuts it short; keep ours readable.
 _INLINE_ERROR_MAX = 150
@@ -60,10 +69,7 @@ class ViewReceiver:
             return
         try:
             ref = resolve_ref(str(view.get("private_metadata") or ""))
-            # Finding the incident by its number needs no channel; its own is used from then on.
-            stored = await self._service.target(_origin(body, view, "C0UNKNOWN"), ref.number)
-            origin = _origin(body, view, stored.incident.channel_id)
-            ref_in(origin, ref)
+            origin = await self._incident_origin(body, view, ref)
             await self._service.apply(origin, ref, cmd.Resolve(actor=origin.user_id, summary=summary))
         except (UserError, ValueError) as error:
             await ack(response_action="errors", errors={ids.RESOLVE_SUMMARY_BLOCK: _inline(error)})
@@ -73,6 +79,33 @@ class ViewReceiver:
             await ack(response_action="errors", errors={ids.RESOLVE_SUMMARY_BLOCK: failure})
             return
         await ack()
+
+    async def postmortem(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        first_block = postmortem_block(PostmortemField.SUMMARY)
+        try:
+            form, errors = parse_postmortem_submission(_values(view), str(view.get("private_metadata") or ""))
+            if form is None:
+                await ack(response_action="errors", errors=errors)
+                return
+            if form.texts:  # left as it was shown, the form has nothing to save
+                origin = await self._incident_origin(body, view, form.ref)
+                await self._service.apply(origin, form.ref, cmd.EditPostmortem(actor=origin.user_id, texts=form.texts))
+        except (UserError, ValueError) as error:
+            await ack(response_action="errors", errors={first_block: _inline(error)})
+            return
+        except Exception as error:
+            failure = failure_text(_loggable(body, view), "the postmortem form", error)
+            await ack(response_action="errors", errors={first_block: failure})
+            return
+        await ack()
+
+    async def _incident_origin(self, body: Mapping[str, Any], view: Mapping[str, Any], ref: IncidentRef) -> Origin:
+        """Whoever submitted a form about ``ref``, in that incident's channel (a modal has none)."""
+        # Finding the incident by its number needs no channel; its own is used from then on.
+        stored = await self._service.target(_origin(body, view, "C0UNKNOWN"), ref.number)
+        origin = _origin(body, view, stored.incident.channel_id)
+        ref_in(origin, ref)
+        return origin
 
 
 def _values(view: Mapping[str, Any]) -> Mapping[str, Any]:

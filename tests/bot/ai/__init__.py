@@ -4,15 +4,22 @@ timelines (as the event store numbers them) and Messages API answers as the real
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
+import anthropic
+
+from bot.ai.asking import ModelAsker
+from bot.ai.breaker import CircuitBreaker
 from bot.ai.facts import IncidentFacts, facts_of
+from bot.runtime.clock import MutableClock
 from domain import commands as cmd
 from domain.incident import IncidentRef
 from domain.lifecycle import Status
 from domain.severity import Severity
 from tests import builders
-from tests.builders import REPORTER, Story
+from tests.builders import REPORTER, T0, Story
+from tests.e2e.harness import ANTHROPIC_TEST_URL
 
 REF = IncidentRef("T0AITEST", 7)
 COMMANDER = "U0LEAD"
@@ -53,6 +60,22 @@ def eventful(title: str = "Checkout is failing") -> Story:
 
 
 # ---------------------------------------------------------------------- the Messages API
+def asker(
+    model: str,
+    *,
+    key: bool = True,
+    clock: MutableClock | None = None,
+    failures_to_open: int = 100,
+    timeout: float = 5.0,
+) -> ModelAsker:
+    """How the bot asks Claude, at the test host respx intercepts; without ``key``, as with no key set."""
+    client = anthropic.AsyncAnthropic(api_key="sk-ant-test", base_url=ANTHROPIC_TEST_URL, max_retries=0)
+    breaker = CircuitBreaker(
+        clock or MutableClock(T0), failures_to_open=failures_to_open, cool_down=timedelta(minutes=1)
+    )
+    return ModelAsker(client if key else None, model, breaker, timeout=timeout)
+
+
 def message(*content: dict[str, Any], stop_reason: str = "tool_use") -> dict[str, Any]:
     """A Messages API response body with these content blocks."""
     return {

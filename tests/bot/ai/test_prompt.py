@@ -7,6 +7,7 @@ from typing import Any
 
 import anthropic
 
+from bot.ai.asking import ModelAsker
 from bot.ai.breaker import CircuitBreaker
 from bot.ai.prompt import SYSTEM_PROMPT, TIMELINE_CHAR_BUDGET, TOOL_NAME, UPDATE_TOOL, build_prompt
 from bot.ai.writer import StakeholderWriter
@@ -123,7 +124,7 @@ def test_the_instructions_do_not_depend_on_the_notes() -> None:
 async def test_every_request_forces_the_update_tool_with_the_same_schema(httpx2_mock: Any) -> None:
     route = httpx2_mock.post(f"{ANTHROPIC_TEST_URL}/v1/messages").respond(json=tool_answer())
     client = anthropic.AsyncAnthropic(api_key="sk-ant-test", base_url=ANTHROPIC_TEST_URL, max_retries=0)
-    writer = StakeholderWriter(client, MODEL, CircuitBreaker(MutableClock(T0)))
+    writer = StakeholderWriter(ModelAsker(client, MODEL, CircuitBreaker(MutableClock(T0))))
     plain = declared().then(cmd.AddNote(actor=COMMANDER, text="rolled back"))
     hostile = declared().then(cmd.AddNote(actor=COMMANDER, text=INJECTION))
     assert (await writer.draft(story_facts(plain))).ai_written

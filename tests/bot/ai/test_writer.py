@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import timedelta
 from typing import Any
 
-import anthropic
 import httpx
 import pytest
 
-from bot.ai.breaker import CircuitBreaker
 from bot.ai.output import PART_MAX
 from bot.ai.writer import Draft, StakeholderWriter
 from bot.runtime.clock import MutableClock
@@ -22,6 +19,7 @@ from tests.bot.ai import (
     GOOD_ANSWER,
     UPDATE_PARTS,
     api_error,
+    asker,
     eventful,
     message,
     story_facts,
@@ -38,11 +36,7 @@ MESSAGES_URL = f"{ANTHROPIC_TEST_URL}/v1/messages"
 def writer(
     clock: MutableClock | None = None, *, failures_to_open: int = 100, timeout: float = 5.0
 ) -> StakeholderWriter:
-    client = anthropic.AsyncAnthropic(api_key="sk-ant-test", base_url=ANTHROPIC_TEST_URL, max_retries=0)
-    breaker = CircuitBreaker(
-        clock or MutableClock(T0), failures_to_open=failures_to_open, cool_down=timedelta(minutes=1)
-    )
-    return StakeholderWriter(client, CONFIGURED_MODEL, breaker, timeout=timeout)
+    return StakeholderWriter(asker(CONFIGURED_MODEL, clock=clock, failures_to_open=failures_to_open, timeout=timeout))
 
 
 def assert_template(draft: Draft, story: Story) -> None:
@@ -86,7 +80,7 @@ async def test_the_answer_is_sanitised(httpx2_mock: Any) -> None:
 
 async def test_without_a_key_the_template_is_used_and_nothing_is_sent(httpx2_mock: Any) -> None:
     story = eventful()
-    draft = await StakeholderWriter(None, CONFIGURED_MODEL, CircuitBreaker(MutableClock(T0))).draft(story_facts(story))
+    draft = await StakeholderWriter(asker(CONFIGURED_MODEL, key=False)).draft(story_facts(story))
     assert_template(draft, story)
     assert "ANTHROPIC_API_KEY" in (draft.fallback_reason or "")
     assert httpx2_mock.calls.call_count == 0

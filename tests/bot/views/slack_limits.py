@@ -40,7 +40,10 @@ def check_element(element: Json) -> None:
     kind = element["type"]
     if kind == "button":
         check_text(element["text"], 75, kind="plain_text")
-        assert len(element["value"]) <= 2000
+        # A button carries a value for the app, or is a link that the browser follows (or both).
+        assert "value" in element or "url" in element
+        assert len(element.get("value", "")) <= 2000
+        assert len(element.get("url", "")) <= 3000
         assert element.get("style") in (None, "primary", "danger")
     elif kind == "static_select":
         options = element["options"]

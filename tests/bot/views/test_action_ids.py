@@ -23,6 +23,7 @@ def test_action_ids_are_stable() -> None:
     )
     assert (ids.POST_UPDATE, ids.SNOOZE) == ("incident.post_update", "incident.snooze")
     assert (ids.DECLARE_MODAL, ids.RESOLVE_MODAL) == ("incident.declare", "incident.resolve")
+    assert (ids.POSTMORTEM, ids.POSTMORTEM_MODAL) == ("incident.postmortem", "incident.postmortem")
 
 
 def test_ref_round_trip() -> None:

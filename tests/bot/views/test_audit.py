@@ -1,16 +1,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from bot.views.audit import audit_line, audit_text, describe_event
 from bot.views.escaping import ELLIPSIS, WORD_JOINER, slack_len
 from domain import commands as cmd
 from domain import events as ev
 from domain.lifecycle import Status
+from domain.pinned import PinnedBy
+from domain.postmortem import PostmortemField, PostmortemText
 from domain.severity import Severity
 from domain.sla import ClockKind
 from tests.bot.views.samples import COMMANDER, HOSTILE_SHOWN, HOSTILE_TEXT, RAW_PINGS
-from tests.builders import REPORTER, T0, Story, declared
+from tests.builders import REPORTER, RESOLVED, T0, Story, alert, declared, record_alerts
 
 LATER = T0 + timedelta(minutes=3)
 U1 = "<@U0REPORTER>"
@@ -128,6 +131,18 @@ def test_reopened_and_closed() -> None:
     assert only_line(story, cmd.Close(actor=REPORTER)) == f"{U1} closed INC-42"
 
 
+def test_a_postmortem_save_names_the_fields_it_changed_not_their_text() -> None:
+    story = declared()
+    story.do(cmd.Resolve(actor=REPORTER), T0)
+    texts = (
+        PostmortemText(PostmortemField.CORRECTIVE_ACTIONS, "<!channel> canary deploys"),
+        PostmortemText(PostmortemField.ROOT_CAUSE, "a config push"),
+    )
+    assert only_line(story, cmd.EditPostmortem(actor=COMMANDER, texts=texts)) == (
+        f"<@{COMMANDER}> updated the postmortem of INC-42: root cause, corrective actions"
+    )
+
+
 def test_system_events_get_their_own_messages() -> None:
     story = declared(severity=Severity.SEV1)
     due = story.incident.clocks.ack_due_at
@@ -191,10 +206,13 @@ def test_every_event_type_has_its_own_wording() -> None:
     seen: dict[str, str] = {}
     story.do(cmd.RecordCardRefusal(actor="system", error="not_in_channel"), T0)
     story.do(cmd.RepostCard(actor=REPORTER), T0)
+    story.do(record_alerts(alert("fp1"), escalate_at=1), T0)
+    story.do(record_alerts(alert("fp1", RESOLVED)), T0)
     story.do(cmd.ChangeSeverity(actor=REPORTER, severity=Severity.SEV1), T0)
     story.do(cmd.Assign(actor=REPORTER, commander=COMMANDER), T0)
     story.do(cmd.ChangeStatus(actor=REPORTER, status=Status.IDENTIFIED), T0)
     story.do(cmd.AddNote(actor=REPORTER, text="n"), T0)
+    story.do(cmd.CompleteRunbookStep(actor=REPORTER, step=1, text="r"), T0)
     story.do(cmd.PostStakeholderUpdate(actor=REPORTER, text="u"), T0)
     story.do(cmd.Snooze(actor=REPORTER, duration=timedelta(minutes=45)), T0)
     card_due = story.incident.card_due_at
@@ -209,6 +227,20 @@ def test_every_event_type_has_its_own_wording() -> None:
     story.do(cmd.Reopen(actor=REPORTER), due)
     story.do(cmd.Resolve(actor=REPORTER), due)
     story.do(cmd.Close(actor=REPORTER), due)
+    story.do(cmd.EditPostmortem(actor=REPORTER, texts=(PostmortemText(PostmortemField.SUMMARY, "s"),)), due)
+    drafted = (PostmortemText(PostmortemField.SUMMARY, "s [#1]"),)
+    story.do(cmd.RecordPostmortemDraft(actor=REPORTER, texts=drafted, model="m", based_on=(1,), ai_written=True), due)
+    story.do(cmd.AddFollowUp(actor=REPORTER, text="f", due=timedelta(days=1)), due)
+    story.do(cmd.RemindFollowUp(actor="system", number=1, due_at=due + timedelta(days=1)), due + timedelta(days=1))
+    story.do(cmd.CompleteFollowUp(actor=REPORTER, number=1), due + timedelta(days=1))
+    pinned: dict[str, Any] = {"channel_id": "C1", "ts": "1700000001.000200"}
+    story.do(cmd.PinMessage(actor=REPORTER, **pinned, author=None, text=None, pinned_by=PinnedBy.PIN), due)
+    story.do(cmd.PinMessage(actor=REPORTER, **pinned, author=None, text="t", pinned_by=PinnedBy.PIN), due)
+    story.do(cmd.RecordMessageEdit(actor=REPORTER, **pinned, text="t2"), due)
+    story.do(cmd.UnpinMessage(actor=REPORTER, **pinned), due)
+    story.do(cmd.PinMessage(actor=REPORTER, **pinned, author=None, text="t2", pinned_by=PinnedBy.PIN), due)
+    story.do(cmd.RecordMessageDeletion(actor="system", **pinned), due)
+    story.do(cmd.SetPublic(actor=REPORTER, public=True, title="Checkout is slow"), due)
     for event in story.events:
         seen[event.type] = describe_event(event, story.incident)
     assert set(seen) == set(ev.EVENT_TYPES)

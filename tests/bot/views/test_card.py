@@ -184,10 +184,11 @@ def test_resolve_is_the_modal_alone_with_no_confirm_dialog_first() -> None:
     assert "confirm" not in resolve, "the resolve modal is the confirmation (SPEC §4)"
 
 
-def test_resolved_incident_offers_reopen_and_close() -> None:
+def test_resolved_incident_offers_reopen_close_and_the_postmortem() -> None:
     blocks = incident_card(incident_in(Status.RESOLVED), T0)
     found = controls(blocks)
-    assert list(found) == [ids.REOPEN, ids.CLOSE]
+    assert list(found) == [ids.REOPEN, ids.CLOSE, ids.POSTMORTEM]
+    assert found[ids.POSTMORTEM]["text"]["text"] == "Postmortem"
     assert found[ids.CLOSE]["confirm"]["confirm"]["text"] == "Close"
     assert "confirm" not in found[ids.REOPEN]
     context = next(b for b in blocks if b["type"] == "context")["elements"][0]["text"]
@@ -198,9 +199,9 @@ def test_resolved_incident_offers_reopen_and_close() -> None:
     assert done in [f["text"] for f in blocks[1]["fields"]]
 
 
-def test_closed_incident_has_no_actions() -> None:
+def test_closed_incident_offers_only_the_postmortem() -> None:
     blocks = incident_card(incident_in(Status.CLOSED), T0)
-    assert all(block["type"] != "actions" for block in blocks)
+    assert list(controls(blocks)) == [ids.POSTMORTEM]
     assert "🔒 Closed" in next(b for b in blocks if b["type"] == "context")["elements"][0]["text"]
 
 

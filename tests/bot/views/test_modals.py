@@ -1,24 +1,30 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from bot.local_slack.block_limits import view_errors
 from bot.views import action_ids as ids
 from bot.views.modals import (
     DeclareForm,
     declare_channel,
     declare_modal,
     parse_declare_submission,
+    parse_postmortem_submission,
     parse_resolve_submission,
+    postmortem_block,
+    postmortem_modal,
     resolve_modal,
     resolve_ref,
 )
+from domain.postmortem import POSTMORTEM_FIELD_MAX, Postmortem, PostmortemField, PostmortemText
 from domain.severity import Severity
 from domain.text import DESCRIPTION_MAX, SERVICE_MAX, SUMMARY_MAX, TITLE_MAX
 from tests.bot.views.slack_limits import check_modal
-from tests.builders import REF
+from tests.builders import REF, declared
 
 
 def submitted(
@@ -147,3 +153,54 @@ def test_parse_resolve_submission() -> None:
 def test_resolve_ref_rejects_bad_metadata(metadata: str) -> None:
     with pytest.raises(ValueError, match=r"metadata|malformed"):
         resolve_ref(metadata)
+
+
+def postmortem_values(**typed: str | None) -> dict[str, Any]:
+    """The postmortem form as Slack sends it: every field, those left empty as null."""
+    return {
+        postmortem_block(field): {ids.INPUT: {"type": "plain_text_input", "value": typed.get(field.value)}}
+        for field in PostmortemField
+    }
+
+
+def test_postmortem_modal_is_prefilled_and_within_slacks_limits_at_full_length() -> None:
+    full = Postmortem(**{field.value: "x" * POSTMORTEM_FIELD_MAX for field in PostmortemField})
+    view = postmortem_modal(replace(declared().incident, postmortem=full))
+    check_modal(view)
+    assert view_errors(view) == []
+    assert view["callback_id"] == ids.POSTMORTEM_MODAL
+    assert view["title"]["text"] == "Postmortem INC-42"
+    assert [block["block_id"] for block in view["blocks"]] == [f"postmortem.{field.value}" for field in PostmortemField]
+    assert all(block["element"]["multiline"] and block["optional"] for block in view["blocks"])
+    assert {block["element"]["initial_value"] for block in view["blocks"]} == {"x" * POSTMORTEM_FIELD_MAX}
+    # Slack refuses a prefilled text longer than the input may hold; the local Slack says so too.
+    view["blocks"][0]["element"]["initial_value"] += "x"
+    assert view_errors(view) == [
+        "must be a string of less than 3001 characters [json-pointer:/view/blocks/0/element/initial_value]"
+    ]
+
+
+def test_a_postmortem_submission_holds_only_the_fields_changed_from_what_was_shown() -> None:
+    shown = Postmortem(summary="Checkout failed", root_cause="bad deploy")
+    view = postmortem_modal(replace(declared().incident, postmortem=shown))
+    typed = postmortem_values(summary="Checkout failed", root_cause="a config push", prevention="canaries")
+    form, errors = parse_postmortem_submission(typed, view["private_metadata"])
+    assert errors == {}
+    assert form is not None
+    assert form.ref == REF
+    assert form.texts == (
+        PostmortemText(PostmortemField.ROOT_CAUSE, "a config push"),
+        PostmortemText(PostmortemField.PREVENTION, "canaries"),
+    )
+    unchanged, _ = parse_postmortem_submission(
+        postmortem_values(summary="Checkout failed", root_cause="bad deploy"), view["private_metadata"]
+    )
+    assert unchanged is not None
+    assert unchanged.texts == ()
+
+    too_long = postmortem_values(root_cause="x" * (POSTMORTEM_FIELD_MAX + 1))
+    refused, errors = parse_postmortem_submission(too_long, view["private_metadata"])
+    assert refused is None
+    assert errors == {"postmortem.root_cause": "The root cause is 3001 characters long; the limit is 3000."}
+    with pytest.raises(ValueError, match="malformed"):
+        parse_postmortem_submission(typed, '{"ref": "nope"}')
