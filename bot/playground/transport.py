@@ -22,6 +22,7 @@ import aiohttp
 from bot.local_slack import LocalSlack
 from bot.local_slack.models import JSON
 from bot.local_slack.payloads import FORM_TYPE, JSON_TYPE, interaction_form
+from bot.local_slack.resends import resend_headers, send_until_taken
 from bot.local_slack.signing import signature_headers
 from bot.local_slack.socket_mode import EVENTS_API, SLASH_COMMANDS, NotAcked
 
@@ -168,7 +169,9 @@ class Transport:
         if self.chosen == SOCKET_MODE:
             return await self._over_socket(kind, payload)
         if kind == EVENTS_API:
-            return await self._post(json.dumps(payload), JSON_TYPE)
+            # An event the bot did not take comes again, as from Slack; commands and clicks never do.
+            body = json.dumps(payload)
+            return await send_until_taken(lambda retry: self._post(body, JSON_TYPE, retry), lambda r: r.status)
         if kind == SLASH_COMMANDS:
             return await self._post(urllib.parse.urlencode(payload), FORM_TYPE)
         return await self._post(interaction_form(payload), FORM_TYPE)
@@ -185,11 +188,14 @@ class Transport:
         answer = ack.get("payload")
         return AppReply(200, answer if isinstance(answer, dict) else {})
 
-    async def _post(self, body: str, content_type: str) -> AppReply:
-        """POST ``body`` to the app, signed with its signing secret, as Slack would."""
+    async def _post(self, body: str, content_type: str, retry: int = 0) -> AppReply:
+        """POST ``body`` to the app, signed with its signing secret, as Slack would (``retry``: as
+        Slack's resend of that number)."""
         if self._http is None:
             self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS))
         headers = {"Content-Type": content_type, **signature_headers(self._secret, body)}
+        if retry:
+            headers |= resend_headers(retry)
         async with self._http.post(self._events_url, data=body.encode(), headers=headers) as response:
             text = await response.text()
         try:
@@ -197,7 +203,7 @@ class Transport:
         except ValueError:
             parsed = {"text": text}
         if response.status != 200:
-            log.warning("the app refused a playground request", extra={"status": response.status})
+            log.warning("the app refused a playground request", extra={"status": response.status, "retry": retry})
         return AppReply(response.status, parsed if isinstance(parsed, dict) else {})
 
 

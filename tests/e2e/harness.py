@@ -8,7 +8,6 @@ import itertools
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from http import HTTPStatus
 from typing import Any
 
 import aiohttp
@@ -29,6 +28,7 @@ from bot.local_slack.payloads import (
     slash_form,
     view_submission,
 )
+from bot.local_slack.resends import resend_headers, send_until_taken
 from bot.local_slack.signing import signature_headers
 from bot.runtime.clock import Clock, MutableClock
 from bot.runtime.config_file import FirebreakConfig
@@ -44,8 +44,6 @@ ANTHROPIC_TEST_URL = "http://anthropic.test"
 CHANNEL = "C0INCIDENT"
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 _ids = itertools.count(1)
-# Slack sends an event again after about a minute, then five; a test waits moments instead.
-SLACK_RESENDS_AFTER = (0.1, 0.5, 1.0)
 
 
 @dataclass(frozen=True)
@@ -155,8 +153,7 @@ class BotUnderTest:
         self, event: dict[str, Any], *, event_id: str | None = None, retry: int | None = None
     ) -> Response:
         envelope = event_envelope(self.slack.state, event, team_id=self.workspace, event_id=event_id)
-        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
-        return await self.post(json.dumps(envelope), JSON_TYPE, headers=headers)
+        return await self.post(json.dumps(envelope), JSON_TYPE, headers=resend_headers(retry) if retry else None)
 
     async def mention(
         self,
@@ -171,17 +168,16 @@ class BotUnderTest:
         """A person types ``@firebreak <text>``: the message exists in Slack, then the event arrives.
 
         As from Slack, an event answered 503 (the bot could not record it in time and says "send it
-        again") comes again, up to three times, so that a moment's stall of a shared test machine
-        does not lose a test's mention; the answer is the last one. Any other answer is final here:
-        a 500 is a bug to see, not to retry. ``resend=False``: once only, for a test of the 503."""
+        again") comes again (bot.local_slack.resends), so that a moment's stall of a shared test
+        machine does not lose a test's mention; the answer is the last one. ``resend=False``: once
+        only, for a test of the 503."""
         event, message = mention_event(self.slack.state, user=user, channel=channel, text=text, thread_ts=thread_ts)
         event_id = event_id or new_event_id()
-        answer = await self.send_event(event, event_id=event_id)
-        for retry, pause in enumerate(SLACK_RESENDS_AFTER if resend else (), start=1):
-            if answer.status != HTTPStatus.SERVICE_UNAVAILABLE:
-                break
-            await asyncio.sleep(pause)
-            answer = await self.send_event(event, event_id=event_id, retry=retry)
+        if not resend:
+            return await self.send_event(event, event_id=event_id), message
+        answer = await send_until_taken(
+            lambda retry: self.send_event(event, event_id=event_id, retry=retry), lambda r: r.status
+        )
         return answer, message
 
     async def slash(self, text: str, *, user: str = ALICE, channel: str = CHANNEL) -> Response:

@@ -68,17 +68,24 @@ MODAL = {
 
 @dataclass
 class FakeApp:
-    """Stands in for the bot at ``/slack/events``: checks signatures, records, answers as told."""
+    """Stands in for the bot at ``/slack/events``: checks signatures, records, answers as told:
+    first with each of ``failures`` (HTTP statuses), then with ``answer``."""
 
     verifier: SignatureVerifier
     received: list[tuple[str, str]] = field(default_factory=list)
+    resends: list[str | None] = field(default_factory=list)
+    """Each request's ``X-Slack-Retry-Num``, None on a first sending."""
     answer: dict[str, Any] | None = None
+    failures: list[int] = field(default_factory=list)
 
     async def events(self, request: web.Request) -> web.Response:
         body = await request.text()
         if not self.verifier.is_valid_request(body, dict(request.headers)):
             return web.Response(status=401)
         self.received.append((request.content_type, body))
+        self.resends.append(request.headers.get("X-Slack-Retry-Num"))
+        if self.failures:
+            return web.Response(status=self.failures.pop(0), text="not now")
         return web.json_response(self.answer) if self.answer else web.Response(text="")
 
     def payload(self, index: int = -1) -> dict[str, Any]:
