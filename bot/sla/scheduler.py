@@ -50,6 +50,7 @@ class SlaScheduler:
         self._batch_size = batch_size
         self._scheduler: AsyncIOScheduler | None = None
         self._ticking = asyncio.Lock()
+        self._ticked = asyncio.Event()
 
     async def tick(self) -> int:
         """Record everything due now (reminders, and card edits for clocks that passed while
@@ -90,6 +91,12 @@ class SlaScheduler:
         self._scheduler = scheduler
         log.info("SLA scheduler started", extra={"tick_s": self._tick.total_seconds()})
 
+    async def first_tick(self) -> None:
+        """Returns once the tick run at start (catching up on what came due while no replica ran) is
+        over, done or failed: whoever writes incidents at times of their own (a test seeding its
+        history) must not race a tick that reads them at the clock's time."""
+        await self._ticked.wait()
+
     async def stop(self) -> None:
         """No new ticks; the one in flight (if any) finishes first."""
         if self._scheduler is not None:
@@ -127,6 +134,8 @@ class SlaScheduler:
             except Exception as error:
                 log_failure(log, "SLA tick failed; the next tick tries again", error)
                 return
+            finally:
+                self._ticked.set()
             # A tick runs every few seconds; only one that recorded something is worth an INFO line.
             if reminded:
                 log.info("SLA tick recorded reminders", extra={"incidents": reminded})

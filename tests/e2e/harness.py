@@ -103,6 +103,9 @@ class BotUnderTest:
         port = self._runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{port}"
         self._session = aiohttp.ClientSession()
+        # What a test seeds at times of its own must not race the start-up tick at the bot's clock.
+        async with asyncio.timeout(30):
+            await self.firebreak.scheduler.first_tick()
         return self
 
     async def stop(self) -> None:

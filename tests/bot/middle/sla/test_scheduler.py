@@ -3,6 +3,7 @@ reminder is recorded exactly once, with its outbox rows, and old request keys ar
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -140,3 +141,17 @@ async def test_a_deadline_passing_while_its_reminder_is_snoozed_edits_the_card_o
     incident = await wired.incident(1)
     assert incident.deadlines.ack_due_at == ACK_DUE, "the deadline does not move"
     assert incident.clocks.ack_due_at == T0 + timedelta(minutes=30), "the reminder still waits for the snooze"
+
+
+async def test_at_start_it_ticks_at_once_and_says_when_that_tick_is_over(wired: Wired) -> None:
+    await wired.declare(severity=Severity.SEV2)
+    wired.clock.set(ACK_DUE)  # came due while no replica ran
+    started = scheduler(wired)
+
+    started.start()
+    try:
+        async with asyncio.timeout(10):
+            await started.first_tick()
+        assert await wired.event_types(1) == ["declared", "sla_breached", "reminder_sent"]
+    finally:
+        await started.stop()
