@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -50,7 +50,7 @@ class SlaScheduler:
         self._batch_size = batch_size
         self._scheduler: AsyncIOScheduler | None = None
         self._ticking = asyncio.Lock()
-        self._ticked = asyncio.Event()
+        self._first_tick: asyncio.Task[None] | None = None
 
     async def tick(self) -> int:
         """Record everything due now (reminders, and card edits for clocks that passed while
@@ -71,6 +71,8 @@ class SlaScheduler:
                 return total
 
     def start(self) -> None:
+        # APScheduler drops a run that starts more than its grace time late (a busy start-up, a
+        # loaded machine): the first tick is this process's own task, and a late tick still runs.
         scheduler = AsyncIOScheduler(timezone=UTC)
         scheduler.add_job(
             self._scheduled_tick,
@@ -78,7 +80,7 @@ class SlaScheduler:
             id="sla-tick",
             max_instances=1,
             coalesce=True,
-            next_run_time=datetime.now(UTC),
+            misfire_grace_time=None,
         )
         scheduler.add_job(
             self._scheduled_housekeeping,
@@ -86,22 +88,27 @@ class SlaScheduler:
             id="housekeeping",
             max_instances=1,
             coalesce=True,
+            misfire_grace_time=None,
         )
         scheduler.start()
         self._scheduler = scheduler
+        self._first_tick = asyncio.create_task(self._scheduled_tick())
         log.info("SLA scheduler started", extra={"tick_s": self._tick.total_seconds()})
 
     async def first_tick(self) -> None:
         """Returns once the tick run at start (catching up on what came due while no replica ran) is
         over, done or failed: whoever writes incidents at times of their own (a test seeding its
         history) must not race a tick that reads them at the clock's time."""
-        await self._ticked.wait()
+        assert self._first_tick is not None, "the scheduler has not started"
+        await asyncio.shield(self._first_tick)
 
     async def stop(self) -> None:
         """No new ticks; the one in flight (if any) finishes first."""
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+        if self._first_tick is not None:
+            await self._first_tick
         async with self._ticking:
             pass
 
@@ -134,8 +141,6 @@ class SlaScheduler:
             except Exception as error:
                 log_failure(log, "SLA tick failed; the next tick tries again", error)
                 return
-            finally:
-                self._ticked.set()
             # A tick runs every few seconds; only one that recorded something is worth an INFO line.
             if reminded:
                 log.info("SLA tick recorded reminders", extra={"incidents": reminded})
