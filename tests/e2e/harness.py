@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -107,6 +109,15 @@ class BotUnderTest:
         async with asyncio.timeout(30):
             await self.firebreak.scheduler.first_tick()
         return self
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[BotUnderTest]:
+        """Started for the block, stopped after it however it ends."""
+        await self.start()
+        try:
+            yield self
+        finally:
+            await self.stop()
 
     async def stop(self) -> None:
         if self._observer is not None:
@@ -270,3 +281,15 @@ class BotUnderTest:
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"outbox not drained within {within}s\n{self.slack.summary()}")
             await asyncio.sleep(0.02)
+
+
+@asynccontextmanager
+async def two_replicas(
+    slack: LocalSlack, database_url: str, workspace: str, clock: MutableClock
+) -> AsyncIterator[tuple[BotUnderTest, BotUnderTest]]:
+    """Two bots on one database and one clock, as two replicas; stopped after the block."""
+    async with (
+        BotUnderTest(slack, database_url, workspace, clock=clock).running() as first,
+        BotUnderTest(slack, database_url, workspace, clock=clock).running() as second,
+    ):
+        yield first, second

@@ -10,7 +10,7 @@ from datetime import timedelta
 from bot.local_slack import LocalSlack
 from bot.runtime.clock import MutableClock
 from tests.builders import T0
-from tests.e2e.harness import BOB, CHANNEL, BotUnderTest
+from tests.e2e.harness import BOB, CHANNEL, BotUnderTest, two_replicas
 
 INCIDENTS = 10
 DUE = T0 + timedelta(days=1)  # "due 1d", added at T0
@@ -42,9 +42,7 @@ async def test_two_schedulers_ticking_together_remind_each_open_follow_up_once(
     slack: LocalSlack, database_url: str, workspace: str
 ) -> None:
     clock = MutableClock(T0)
-    first = await BotUnderTest(slack, database_url, workspace, clock=clock).start()
-    second = await BotUnderTest(slack, database_url, workspace, clock=clock).start()
-    try:
+    async with two_replicas(slack, database_url, workspace, clock) as (first, second):
         open_threads = []
         for number in range(1, INCIDENTS + 1):
             # Channels of their own: Slack paces each channel to about a message a second.
@@ -65,9 +63,6 @@ async def test_two_schedulers_ticking_together_remind_each_open_follow_up_once(
         assert sorted(reminders(slack)) == sorted(open_threads), "one in each open follow-up's thread, none twice"
         clock.set(DUE + timedelta(days=30))
         assert sum(await asyncio.gather(first.tick(), second.tick())) == 0
-    finally:
-        await first.stop()
-        await second.stop()
 
 
 async def test_a_restart_between_claim_and_delivery_neither_loses_nor_repeats_the_reminder(

@@ -11,7 +11,7 @@ from bot.runtime.config_file import FirebreakConfig
 from domain.severity import Severity
 from domain.sla import DEFAULT_POLICY, SlaPolicy
 from tests.builders import T0
-from tests.e2e.harness import CHANNEL, BotUnderTest
+from tests.e2e.harness import CHANNEL, BotUnderTest, two_replicas
 
 INCIDENTS = 30
 
@@ -35,9 +35,7 @@ async def test_two_schedulers_ticking_together_remind_once(
     slack: LocalSlack, database_url: str, workspace: str
 ) -> None:
     clock = MutableClock(T0)
-    first = await BotUnderTest(slack, database_url, workspace, clock=clock).start()
-    second = await BotUnderTest(slack, database_url, workspace, clock=clock).start()
-    try:
+    async with two_replicas(slack, database_url, workspace, clock) as (first, second):
         for i in range(INCIDENTS):
             # Channels of their own: Slack paces each channel to about a message a second.
             response, _ = await first.mention(f"outage number {i} sev1", channel=f"{CHANNEL}{i}")
@@ -52,9 +50,6 @@ async def test_two_schedulers_ticking_together_remind_once(
         assert len(set(reminders(slack))) == INCIDENTS, "one reminder in each incident's thread"
         for number in range(1, INCIDENTS + 1):
             assert await breaches(first, number) == [T0 + timedelta(minutes=5)]
-    finally:
-        await first.stop()
-        await second.stop()
 
 
 async def test_a_restart_between_claim_and_delivery_neither_loses_nor_repeats(
