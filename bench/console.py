@@ -14,7 +14,7 @@ Targets (SPEC §12, issue 17): list and detail p95 ≤ 50 ms, insights ≤ 200 m
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 import json
 import random
 import re
@@ -28,6 +28,7 @@ import aiohttp
 
 from bench.console_seed import seed
 from bench.harness import RESULTS, SECRET, WORKSPACE, log, server_environment
+from bench.live_streams import LiveStreams
 from bench.load import SlackRequests, summarize
 from bench.processes import ServerProcess
 from bot.handler.runner import CommandRunner
@@ -171,44 +172,23 @@ async def _live(
     found = re.search(r'data-live="incident:(\d+)"', page)
     assert found is not None, "the incident page says nothing of what it follows"
     watched = int(found.group(1))
-    heard: list[list[float]] = [[] for _ in range(clients)]
-    connected = 0
-    all_connected = asyncio.Event()
-    current = 0  # the change being waited for
-    all_heard = asyncio.Event()
-
-    async def browser(index: int) -> None:
-        nonlocal connected
-        async with session.get(f"{base}/events", timeout=aiohttp.ClientTimeout(total=None)) as stream:
-            connected += 1
-            if connected == clients:
-                all_connected.set()
-            async for line in stream.content:
-                if line.startswith(b"data: ") and watched in json.loads(line[6:]).get("incidents", ()):
-                    heard[index].append(time.perf_counter())
-                    if all(len(times) > current for times in heard):
-                        all_heard.set()
-
-    browsers = [asyncio.create_task(browser(index)) for index in range(clients)]
     requests = SlackRequests(slack, SECRET, WORKSPACE)
+
+    def names_it(line: bytes) -> bool:
+        return line.startswith(b"data: ") and watched in json.loads(line[6:]).get("incidents", ())
+
+    async def send_note(change: int) -> float:
+        note = requests.slash("C0BENCH00", f"note INC-{number} live update {change}")
+        sent = time.perf_counter()
+        async with session.post(f"{base}/slack/events", data=note.body, headers=note.headers) as answer:
+            assert answer.status == 200
+        return sent
+
     delays: list[float] = []
-    try:
-        await asyncio.wait_for(all_connected.wait(), 30)
+    async with LiveStreams(session, f"{base}/events", clients, names_it) as streams:
         for change in range(changes):
-            current = change
-            all_heard.clear()
-            note = requests.slash("C0BENCH00", f"note INC-{number} live update {change}")
-            sent = time.perf_counter()
-            async with session.post(f"{base}/slack/events", data=note.body, headers=note.headers) as answer:
-                assert answer.status == 200
-            with contextlib.suppress(TimeoutError):  # a stream that never hears it counts as missed
-                await asyncio.wait_for(all_heard.wait(), 10)
-            delays.extend((times[change] - sent) * 1000 for times in heard if len(times) > change)
+            delays += await streams.delays_after(functools.partial(send_note, change))
             await asyncio.sleep(0.25)
-    finally:
-        for task in browsers:
-            task.cancel()
-        await asyncio.gather(*browsers, return_exceptions=True)
     missed = clients * changes - len(delays)
     summary = summarize(delays) | {"clients": clients, "changes": changes, "missed": missed}
     log(f"live update: p50 {summary['p50']:.0f} ms, p99 {summary['p99']:.0f} ms, missed {missed}")

@@ -14,7 +14,7 @@ Target (issue 21): ``/status`` p95 ≤ 50 ms with 1,000 public incidents and 500
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 import json
 import time
 from collections.abc import Iterator
@@ -26,6 +26,7 @@ import aiohttp
 
 from bench.console_seed import PEOPLE, Story, seed, stories
 from bench.harness import RESULTS, SECRET, WORKSPACE, log, server_environment
+from bench.live_streams import LiveStreams
 from bench.load import SlackRequests, summarize
 from bench.processes import ServerProcess
 from bot.local_slack import LocalSlack, SlackState
@@ -138,58 +139,18 @@ async def _publish(
     return sent
 
 
-class _Heard:
-    """When each stream read its events, and a wake-up once every stream has read one since ``since``."""
-
-    def __init__(self, clients: int) -> None:
-        self.times: list[list[float]] = [[] for _ in range(clients)]
-        self.since = float("inf")
-        self.everyone = asyncio.Event()
-
-    def read(self, index: int) -> None:
-        self.times[index].append(time.perf_counter())
-        if all(self.first_since(times) is not None for times in self.times):
-            self.everyone.set()
-
-    def first_since(self, times: list[float]) -> float | None:
-        return next((at for at in times if at >= self.since), None)
-
-    def expect(self, since: float) -> None:
-        self.since = since
-        self.everyone.clear()
-
-
 async def _with_readers(
     session: aiohttp.ClientSession, base: str, requests: SlackRequests, *, samples: int, clients: int, changes: int
 ) -> dict[str, Any]:
-    heard = _Heard(clients)
-    connected = 0
-    all_connected = asyncio.Event()
-
-    async def reader(index: int) -> None:
-        nonlocal connected
-        async with session.get(f"{base}/status/events", timeout=aiohttp.ClientTimeout(total=None)) as stream:
-            connected += 1
-            if connected == clients:
-                all_connected.set()
-            async for line in stream.content:
-                if line.startswith(b"event: status"):
-                    heard.read(index)
-
-    readers = [asyncio.create_task(reader(index)) for index in range(clients)]
-    try:
-        await asyncio.wait_for(all_connected.wait(), 60)
+    streams = LiveStreams(session, f"{base}/status/events", clients, lambda line: line.startswith(b"event: status"))
+    async with streams:
         pages = {
             "status": await _latencies(session, f"{base}/status", samples),
             "status_json": await _latencies(session, f"{base}/status.json", samples),
             "feed_atom": await _latencies(session, f"{base}/status/feed.atom", max(20, samples // 4)),
         }
         pages["status_while_changing"] = await _while_changing(session, base, requests, samples)
-        live = await _live(session, base, requests, heard, changes)
-    finally:
-        for task in readers:
-            task.cancel()
-        await asyncio.gather(*readers, return_exceptions=True)
+        live = await _live(session, base, requests, streams, changes)
     for name, summary in pages.items():
         log(f"{name}: p50 {summary['p50']:.1f} ms, p95 {summary['p95']:.1f} ms")
     return {"pages": pages, "live": live | {"clients": clients}}
@@ -219,20 +180,18 @@ async def _while_changing(
 
 
 async def _live(
-    session: aiohttp.ClientSession, base: str, requests: SlackRequests, heard: _Heard, changes: int
+    session: aiohttp.ClientSession, base: str, requests: SlackRequests, streams: LiveStreams, changes: int
 ) -> dict[str, Any]:
     """Each published update's delay to each stream: from sending it to the first event after it
     (nothing else changes the page meanwhile)."""
     delays: list[float] = []
     await asyncio.sleep(2)  # the updates of the run before have reached every stream
     for change in range(changes):
-        heard.expect(time.perf_counter())
-        sent = await _publish(session, base, requests, f"Live check {change}.")
-        with contextlib.suppress(TimeoutError):  # a stream that never reads it counts as missed
-            await asyncio.wait_for(heard.everyone.wait(), 10)
-        delays.extend((at - sent) * 1000 for times in heard.times if (at := heard.first_since(times)) is not None)
+        delays += await streams.delays_after(
+            functools.partial(_publish, session, base, requests, f"Live check {change}.")
+        )
         await asyncio.sleep(0.5)
-    missed = len(heard.times) * changes - len(delays)
+    missed = len(streams.times) * changes - len(delays)
     summary = summarize(delays) | {"changes": changes, "missed": missed}
     log(f"live update: p50 {summary['p50']:.0f} ms, p99 {summary['p99']:.0f} ms, missed {missed}")
     return summary
